@@ -1,0 +1,1 @@
+"""Database layer: connections, migrations, queries and Datasette metadata."""

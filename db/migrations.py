@@ -1,0 +1,83 @@
+"""Versioned schema migrations (sqlite-utils 4 `Migrations`).
+
+Each migration is applied once, in order, inside a transaction together with
+its record in `_sqlite_migrations`; `ensure_db_shape()` is therefore idempotent.
+Never edit an applied migration: add a new one.
+"""
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("sota")
+
+
+@migrations()
+def m001_core_tables(db: Database) -> None:
+    db["sources"].create(
+        {"name": str, "url": str, "kind": str, "licence": str, "attribution": str,
+         "description": str, "default_enabled": int},
+        pk="name",
+    )
+    db["crawl_runs"].create(
+        {"id": int, "source": str, "started": str, "finished": str, "status": str,
+         "items_seen": int, "items_inserted": int, "items_updated": int,
+         "items_unchanged": int, "items_rejected": int, "error": str,
+         "archive_path": str, "urls": str, "replay": str},
+        pk="id",
+        foreign_keys=[("source", "sources", "name")],
+    )
+    db["crawl_runs"].create_index(["source", "started"])
+    db["papers"].create(
+        {"id": str, "arxiv_id": str, "title": str, "url": str, "published": str},
+        pk="id",
+    )
+    db["papers"].create_index(["arxiv_id"])
+    db["models"].create({"name": str, "first_source": str}, pk="name")
+    db["results"].create(
+        {
+            "id": int, "key": str, "model": str, "dataset": str, "metric": str,
+            "value": float, "raw_value": str, "setting": str, "extra_data": int,
+            "extra_data_corpus": str, "params": int, "resolution": int,
+            "paper_id": str, "published": str, "source": str, "source_url": str,
+            "fetched_at": str, "crawl_run": int, "evidence": str, "kind": str,
+        },
+        pk="id",
+        not_null={"key", "model", "dataset", "metric", "value", "source", "source_url", "fetched_at", "kind"},
+        foreign_keys=[("source", "sources", "name"), ("paper_id", "papers", "id"),
+                      ("crawl_run", "crawl_runs", "id"), ("model", "models", "name")],
+    )
+    db["results"].create_index(["key"], unique=True)
+    db["results"].create_index(["dataset", "metric", "value"])
+    db["results"].create_index(["model"])
+    db["results_history"].create(
+        {"id": int, "result_id": int, "key": str, "value": float, "raw_value": str,
+         "params": int, "evidence": str, "source_url": str, "fetched_at": str,
+         "crawl_run": int, "replaced_at": str, "replaced_by_run": int},
+        pk="id",
+        foreign_keys=[("result_id", "results", "id")],
+    )
+    db["results_history"].create_index(["result_id"])
+    db["rejects"].create(
+        {"id": int, "key": str, "source": str, "url": str, "raw": str, "reason": str,
+         "crawl_run": int, "seen_at": str},
+        pk="id",
+        foreign_keys=[("crawl_run", "crawl_runs", "id")],
+    )
+    # The same bad row seen again is the same reject: keyed on its content.
+    db["rejects"].create_index(["key"], unique=True)
+    db["responses"].create(
+        {"id": int, "crawl_run": int, "url": str, "status": int, "sha256": str,
+         "bytes": int, "fetched_at": str, "warc_record_id": str},
+        pk="id",
+        foreign_keys=[("crawl_run", "crawl_runs", "id")],
+    )
+    db["responses"].create_index(["url", "sha256"])
+
+
+def ensure_db_shape(db: Database) -> list[str]:
+    """Apply pending migrations; return the names applied (empty when up to date)."""
+    pending = [m.name for m in migrations.pending(db)]
+    if pending:
+        migrations.apply(db)
+    return pending

@@ -1,0 +1,58 @@
+"""Bookkeeping of sources and crawl runs."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+from sqlite_utils import Database
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def sync_sources(db: Database, registry: dict[str, dict]) -> None:
+    """Mirror the source registry (crawler/sources.toml) into `sources`."""
+    db["sources"].upsert_all(
+        ({"name": name, "url": conf.get("url"), "kind": conf.get("kind"),
+          "licence": conf.get("licence"), "attribution": conf.get("attribution"),
+          "description": conf.get("description"), "default_enabled": int(bool(conf.get("default")))}
+         for name, conf in registry.items()),
+        pk="name",
+    )
+
+
+def start_run(db: Database, source: str, urls: list[str] | None, replay: str | None) -> int:
+    with db.atomic():
+        return db["crawl_runs"].insert({
+            "source": source, "started": now_iso(), "status": "running",
+            "urls": json.dumps(urls) if urls else None, "replay": replay,
+        }).last_pk
+
+
+def finish_run(db: Database, run_id: int, status: str, counts=None,
+               error: str | None = None, archive_path: str | None = None) -> None:
+    """Close a run; call inside the transaction that loaded its data."""
+    row = {"finished": now_iso(), "status": status, "error": error, "archive_path": archive_path}
+    if counts is not None:
+        row.update(items_seen=counts.seen, items_inserted=counts.inserted,
+                   items_updated=counts.updated, items_unchanged=counts.unchanged,
+                   items_rejected=counts.rejected)
+    db["crawl_runs"].update(run_id, row)
+
+
+def mark_interrupted(db: Database) -> int:
+    """Runs left `running` by a process that died are `interrupted`."""
+    with db.atomic():
+        cursor = db.execute(
+            "UPDATE crawl_runs SET status = 'interrupted', finished = ?, "
+            "error = coalesce(error, 'process ended before the run finished') "
+            "WHERE status = 'running'", [now_iso()])
+        return cursor.rowcount
+
+
+def last_runs(db: Database) -> dict[str, dict]:
+    """The newest run of each source."""
+    rows = db.query(
+        "SELECT * FROM crawl_runs WHERE id IN (SELECT max(id) FROM crawl_runs GROUP BY source)")
+    return {r["source"]: r for r in rows}
