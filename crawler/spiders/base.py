@@ -1,0 +1,48 @@
+"""What every source spider shares: start URLs from the registry, error capture."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import scrapy
+from scrapy.spidermiddlewares.httperror import HttpError
+
+from crawler.items import RejectItem
+from crawler.sources import get_source
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class SourceSpider(scrapy.Spider):
+    """A spider for one registered source.
+
+    `urls` (from `sota crawl --url`) replaces the registry's start URLs.
+    Failures (HTTP errors, timeouts, robots.txt refusals, unparseable bodies)
+    are collected in `self.errors` as one-line reasons; crawler.run reports them.
+    """
+
+    def __init__(self, urls: list[str] | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.conf = get_source(self.name)
+        self.start_urls = list(urls) if urls else list(self.conf["start_urls"])
+        self.errors: list[str] = []
+
+    def request(self, url: str, callback, **kwargs) -> scrapy.Request:
+        return scrapy.Request(url, callback=callback, errback=self.on_error, **kwargs)
+
+    def on_error(self, failure):
+        if failure.check(HttpError):
+            response = failure.value.response
+            self.errors.append(f"HTTP {response.status} from {response.url}")
+        else:
+            url = getattr(failure.request, "url", "?")
+            reason = failure.getErrorMessage() or failure.type.__name__
+            self.errors.append(f"{failure.type.__name__} for {url}: {reason}".strip())
+
+    def fail(self, url: str, reason: str) -> None:
+        """Record that a fetched body could not be parsed at all."""
+        self.errors.append(f"{url}: {reason}")
+
+    def reject(self, url: str, raw: str, reason: str) -> RejectItem:
+        return RejectItem(source=self.name, url=url, raw=raw, reason=reason)

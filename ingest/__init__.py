@@ -1,0 +1,1 @@
+"""Turning source records into database rows: normalisation, extraction, loading."""
