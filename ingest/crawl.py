@@ -1,0 +1,121 @@
+"""Run crawls: each source's spider in a child process, then load its output here.
+
+The child (`python -m crawler.run`) fetches and parses; this process is the
+only database writer. A child that crashes, hangs past `timeout` or reports
+errors marks its run `failed` with a one-line reason; other sources go on.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from crawler.replay import ReplayServer
+from crawler.sources import get_source, load_sources
+from db.connect import open_db
+from db.migrations import ensure_db_shape
+from db.runs import finish_run, start_run, sync_sources
+from ingest.load import LoadCounts, read_jsonl, save_items, save_responses
+
+log = logging.getLogger("sota.crawl")
+
+DEFAULT_TIMEOUT = 30 * 60
+
+
+@dataclass
+class RunOutcome:
+    source: str
+    run_id: int
+    status: str
+    counts: LoadCounts = field(default_factory=LoadCounts)
+    error: str | None = None
+    seconds: float = 0.0
+
+    def line(self) -> str:
+        c = self.counts
+        text = (f"{self.source}: {self.status} (run {self.run_id}) — seen {c.seen}, "
+                f"inserted {c.inserted}, updated {c.updated}, unchanged {c.unchanged}, "
+                f"rejected {c.rejected} in {self.seconds:.1f}s")
+        return text + (f" — {self.error}" if self.error else "")
+
+
+def archive_root(db_path: Path) -> Path:
+    """Raw responses live beside the database: `<db stem>-archive/`."""
+    return db_path.with_name(db_path.stem + "-archive")
+
+
+def fetch_source(source: str, out_dir: Path, urls: list[str] | None, replay_base: str | None,
+                 timeout: float) -> tuple[dict | None, str | None]:
+    """Run the spider in a child process; return (summary, error)."""
+    cmd = [sys.executable, "-m", "crawler.run", source, "--out", str(out_dir)]
+    for url in urls or []:
+        cmd += ["--url", url]
+    if replay_base:
+        cmd += ["--replay-base", replay_base]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                              env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    except subprocess.TimeoutExpired:
+        return None, f"crawl timed out after {timeout:g}s"
+    summary_path = out_dir / "summary.json"
+    if proc.returncode != 0 or not summary_path.exists():
+        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        return None, f"crawler exited with code {proc.returncode}: {last[:300]}"
+    return json.loads(summary_path.read_text("utf-8")), None
+
+
+def crawl_source(db_path: Path, source: str, urls: list[str] | None = None,
+                 replay_base: str | None = None, replay_dir: str | None = None,
+                 timeout: float = DEFAULT_TIMEOUT) -> RunOutcome:
+    """Crawl one source and load what it yielded, in one transaction with the run's status."""
+    started = time.monotonic()
+    db = open_db(db_path)
+    run_id = start_run(db, source, urls, replay_dir)
+    out_dir = archive_root(db_path) / source / f"run-{run_id:06d}"
+    summary, error = fetch_source(source, out_dir, urls, replay_base, timeout)
+    errors = (summary or {}).get("errors") or ([error] if error else [])
+    with db.atomic():
+        counts = save_items(db, run_id, read_jsonl(out_dir / "items.jsonl"))
+        save_responses(db, run_id, out_dir)
+        if not errors and counts.results == 0:
+            errors = ["the source answered but yielded no results"]
+        status = "failed" if errors else "ok"
+        message = None
+        if errors:
+            message = errors[0] + (f" (+{len(errors) - 1} more)" if len(errors) > 1 else "")
+        warc = out_dir / "responses.warc.gz"
+        finish_run(db, run_id, status, counts, message,
+                   str(warc) if warc.exists() else None)
+    # The parsed items are derived data (the WARC keeps the bytes they came from).
+    (out_dir / "items.jsonl").unlink(missing_ok=True)
+    db.close()
+    return RunOutcome(source, run_id, status, counts, message, time.monotonic() - started)
+
+
+def crawl(db_path: Path, sources: list[str], urls: list[str] | None = None,
+          replay_dir: str | None = None, timeout: float = DEFAULT_TIMEOUT,
+          on_done=None) -> list[RunOutcome]:
+    """Crawl `sources` in turn (through a loopback replay server when `replay_dir`)."""
+    for name in sources:
+        get_source(name)  # unknown names fail before anything runs
+    db = open_db(db_path)
+    ensure_db_shape(db)
+    sync_sources(db, load_sources())
+    db.close()
+    outcomes = []
+    server = ReplayServer(replay_dir) if replay_dir else nullcontext()
+    with server:
+        base = server.base_url if replay_dir else None
+        for name in sources:
+            outcome = crawl_source(db_path, name, urls, base, replay_dir, timeout)
+            outcomes.append(outcome)
+            if on_done:
+                on_done(outcome)
+    return outcomes
+

@@ -1,0 +1,146 @@
+"""Loading a crawl's output into the database: the only code that writes results.
+
+`save_run(db, run_id, out_dir)` reads the JSON lines a spider run wrote and, in
+one transaction, inserts new results, updates changed ones (keeping the old
+version in `results_history`), records rejects and the archived responses.
+Re-loading the same data writes nothing to `results`.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from sqlite_utils import Database
+
+# Columns whose change makes a new version of a result (fetched_at alone does not).
+VERSIONED = ("model", "value", "raw_value", "setting", "extra_data", "extra_data_corpus",
+             "params", "resolution", "published", "paper_id", "source_url", "evidence")
+
+
+@dataclass
+class LoadCounts:
+    seen: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+
+    @property
+    def results(self) -> int:
+        return self.inserted + self.updated + self.unchanged
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def read_jsonl(path: Path) -> Iterator[dict]:
+    """Records of a JSON-lines file; a torn last line (a killed crawl) is skipped."""
+    if not path.exists():
+        return
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                yield json.loads(line)
+            except json.JSONDecodeError:
+                continue
+
+
+def result_row(item: dict, run_id: int) -> dict:
+    paper = item.get("paper") or None
+    extra = item.get("extra_data")
+    return {
+        "key": item["key"], "model": item["model"], "dataset": item["dataset"],
+        "metric": item["metric"], "value": float(item["value"]), "raw_value": item.get("raw_value"),
+        "setting": item.get("setting"), "extra_data": None if extra is None else int(bool(extra)),
+        "extra_data_corpus": item.get("extra_data_corpus"), "params": item.get("params"),
+        "resolution": item.get("resolution"), "paper_id": paper["id"] if paper else None,
+        "published": item.get("published"), "source": item["source"],
+        "source_url": item["source_url"], "fetched_at": item["fetched_at"],
+        "crawl_run": run_id, "evidence": item.get("evidence"), "kind": item["kind"],
+    }
+
+
+def reject_row(item: dict, run_id: int, seen_at: str) -> dict:
+    raw = str(item.get("raw") or "")
+    key = hashlib.sha256("\x1f".join(
+        [item.get("source") or "", item.get("url") or "", raw, item.get("reason") or ""]
+    ).encode("utf-8", "replace")).hexdigest()
+    return {"key": key, "source": item.get("source"), "url": item.get("url"), "raw": raw,
+            "reason": item.get("reason"), "crawl_run": run_id, "seen_at": seen_at}
+
+
+def save_items(db: Database, run_id: int, items: Iterable[dict]) -> LoadCounts:
+    """Upsert results and rejects from `items`; call inside a transaction."""
+    counts = LoadCounts()
+    seen_at = now_iso()
+    existing: dict[str, dict] | None = None
+    inserts, updates, history, rejects = [], [], [], []
+    papers: dict[str, dict] = {}
+    models: set[str] = set()
+    for item in items:
+        counts.seen += 1
+        if item.get("record") == "reject":
+            rejects.append(reject_row(item, run_id, seen_at))
+            continue
+        if existing is None:
+            existing = _existing(db, item["source"])
+        row = result_row(item, run_id)
+        if item.get("paper"):
+            papers[item["paper"]["id"]] = item["paper"]
+        models.add(row["model"])
+        old = existing.get(row["key"])
+        if old is None:
+            inserts.append(row)
+            existing[row["key"]] = row
+            counts.inserted += 1
+        elif any(old.get(c) != row[c] for c in VERSIONED):
+            history.append({"result_id": old["id"], "key": old["key"], "value": old["value"],
+                            "raw_value": old["raw_value"], "params": old["params"],
+                            "evidence": old["evidence"], "source_url": old["source_url"],
+                            "fetched_at": old["fetched_at"], "crawl_run": old["crawl_run"],
+                            "replaced_at": seen_at, "replaced_by_run": run_id})
+            updates.append({**row, "id": old["id"]})
+            existing[row["key"]] = {**row, "id": old["id"]}
+            counts.updated += 1
+        else:
+            counts.unchanged += 1
+    if papers:
+        db["papers"].upsert_all(papers.values(), pk="id")
+    if models:
+        source = next(iter(inserts or updates), {}).get("source")
+        db["models"].insert_all(({"name": m, "first_source": source} for m in models),
+                                pk="name", ignore=True)
+    if inserts:
+        db["results"].insert_all(inserts, batch_size=2000)
+    if history:
+        db["results_history"].insert_all(history, batch_size=2000)
+    for row in updates:
+        db["results"].update(row["id"], row)
+    if rejects:
+        # The same bad row seen again is not stored twice (unique key), but it
+        # still counts as rejected by this run.
+        db["rejects"].insert_all(rejects, ignore=True, batch_size=2000)
+        counts.rejected = len(rejects)
+    return counts
+
+
+def _existing(db: Database, source: str) -> dict[str, dict]:
+    cols = ", ".join(("id", "key", "crawl_run", "fetched_at") + VERSIONED)
+    cursor = db.execute(f"SELECT {cols} FROM results WHERE source = ?", [source])
+    names = [d[0] for d in cursor.description]
+    return {row[1]: dict(zip(names, row)) for row in cursor}
+
+
+def save_responses(db: Database, run_id: int, out_dir: Path) -> int:
+    rows = [{**r, "crawl_run": run_id} for r in read_jsonl(out_dir / "responses.jsonl")]
+    if rows:
+        db["responses"].insert_all(rows)
+    return len(rows)

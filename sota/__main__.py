@@ -1,0 +1,3 @@
+from sota.cli import cli
+
+cli(prog_name="sota")
