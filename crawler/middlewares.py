@@ -5,16 +5,13 @@ take it as optional.
 """
 from __future__ import annotations
 
-import hashlib
-import json
-from datetime import datetime, timezone
-from io import BytesIO
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
+from scrapy import signals
 from scrapy.exceptions import NotConfigured
-from warcio.statusandheaders import StatusAndHeaders
-from warcio.warcwriter import WARCWriter
+
+from crawler.archive import ResponseArchive
 
 ORIGINAL_URL = "replay_original_url"
 
@@ -59,60 +56,25 @@ class ReplayMiddleware:
 
 
 class ArchiveMiddleware:
-    """Write every response's raw bytes to a per-run WARC file, plus a manifest line.
+    """Archive every response's raw bytes (before decompression) for the run."""
 
-    The manifest (`responses.jsonl`) gives the loader url, status, size and
-    SHA-256 of each body, so each stored number can be traced to the bytes it
-    was parsed from.
-    """
-
-    def __init__(self, out_dir: Path):
-        out_dir.mkdir(parents=True, exist_ok=True)
-        self._warc_file = open(out_dir / "responses.warc.gz", "ab")
-        self._writer = WARCWriter(self._warc_file, gzip=True)
-        self._manifest = open(out_dir / "responses.jsonl", "a", encoding="utf-8")
+    def __init__(self, archive: ResponseArchive):
+        self.archive = archive
 
     @classmethod
     def from_crawler(cls, crawler):
         out = crawler.settings.get("SOTA_OUT_DIR")
         if not out:
             raise NotConfigured
-        mw = cls(Path(out))
-        from scrapy import signals
-
+        mw = cls(ResponseArchive(Path(out)))
         crawler.signals.connect(mw.close, signal=signals.spider_closed)
         return mw
 
     def process_response(self, request, response, spider=None):
-        body = response.body
         headers = [(k.decode("latin-1"), b", ".join(v).decode("latin-1"))
                    for k, v in response.headers.items()]
-        status_line = f"{response.status} {_reason(response.status)}"
-        record = self._writer.create_warc_record(
-            response.url, "response", payload=BytesIO(body),
-            http_headers=StatusAndHeaders(status_line, headers, protocol="HTTP/1.1"),
-        )
-        self._writer.write_record(record)
-        self._manifest.write(json.dumps({
-            "url": response.url,
-            "status": response.status,
-            "sha256": hashlib.sha256(body).hexdigest(),
-            "bytes": len(body),
-            "fetched_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "warc_record_id": record.rec_headers.get_header("WARC-Record-ID"),
-        }) + "\n")
-        self._manifest.flush()
+        self.archive.record(response.url, response.status, headers, response.body)
         return response
 
     def close(self, spider=None):
-        self._warc_file.close()
-        self._manifest.close()
-
-
-def _reason(status: int) -> str:
-    from http import HTTPStatus
-
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Unknown"
+        self.archive.close()

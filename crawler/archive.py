@@ -1,0 +1,53 @@
+"""A run's response archive: raw bytes in a WARC file, one manifest line per response.
+
+Both the Scrapy middleware and non-Scrapy fetchers (the arXiv client) record
+through `ResponseArchive`, so every source's bytes land in the same format:
+`responses.warc.gz` and `responses.jsonl` (url, status, sha256, bytes,
+fetched_at, warc_record_id) in the run folder.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timezone
+from http import HTTPStatus
+from io import BytesIO
+from pathlib import Path
+
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"
+
+
+class ResponseArchive:
+    def __init__(self, out_dir: Path):
+        out_dir.mkdir(parents=True, exist_ok=True)
+        self._warc_file = open(out_dir / "responses.warc.gz", "ab")
+        self._writer = WARCWriter(self._warc_file, gzip=True)
+        self._manifest = open(out_dir / "responses.jsonl", "a", encoding="utf-8")
+
+    def record(self, url: str, status: int, headers: list[tuple[str, str]], body: bytes) -> str:
+        """Archive one response; return its SHA-256."""
+        record = self._writer.create_warc_record(
+            url, "response", payload=BytesIO(body),
+            http_headers=StatusAndHeaders(f"{status} {_reason(status)}", headers, protocol="HTTP/1.1"),
+        )
+        self._writer.write_record(record)
+        digest = hashlib.sha256(body).hexdigest()
+        self._manifest.write(json.dumps({
+            "url": url, "status": status, "sha256": digest, "bytes": len(body),
+            "fetched_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "warc_record_id": record.rec_headers.get_header("WARC-Record-ID"),
+        }) + "\n")
+        self._manifest.flush()
+        return digest
+
+    def close(self) -> None:
+        self._warc_file.close()
+        self._manifest.close()
