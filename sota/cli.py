@@ -79,11 +79,26 @@ def crawl(sources, replay_dir, urls, timeout, db_path):
     if replay_dir and not Path(replay_dir).is_dir():
         raise click.UsageError(f"replay directory not found: {replay_dir}")
     outcomes = run_crawl(path, names, list(urls) or None, replay_dir,
-                         timeout or DEFAULT_TIMEOUT, on_done=lambda o: click.echo(o.line(), err=True))
+                         timeout or DEFAULT_TIMEOUT, on_done=_progress(names))
     failed = [o.source for o in outcomes if o.status != "ok"]
     if failed:
         click.echo(f"failed: {', '.join(failed)}", err=True)
         sys.exit(1)
+
+
+def _progress(names: list[str]):
+    """A progress bar over sources on a terminal; plain log lines otherwise."""
+    if not sys.stderr.isatty():
+        return lambda outcome: click.echo(outcome.line(), err=True)
+    bar = click.progressbar(length=len(names), label="crawling", file=sys.stderr)
+    bar.render_progress()
+
+    def done(outcome):
+        bar.update(1)
+        click.echo("\n" + outcome.line(), err=True)
+        if bar.pos >= bar.length:
+            bar.render_finish()
+    return done
 
 
 @cli.command()
@@ -204,8 +219,7 @@ def up(replay_dir, host, port, db_path):
 
     path = _db_path(db_path)
     _init(path)
-    run_crawl(path, default_sources(), None, replay_dir,
-              on_done=lambda o: click.echo(o.line(), err=True))
+    run_crawl(path, default_sources(), None, replay_dir, on_done=_progress(default_sources()))
     click.echo(f"Datasette: http://{host}:{port}/sota", err=True)
     proc = subprocess.Popen(serve_command(path, host, port, False))
     try:

@@ -34,7 +34,6 @@ class PwcSpider(SourceSpider):
 
         @url https://web.archive.org/web/20231214000000id_/https://paperswithcode.com/sota/image-classification-on-imagenet
         @returns items 900
-        @scrapes model dataset metric value
         """
         slug = page_slug(response.url)
         page = self.conf["pages"].get(slug or "")
