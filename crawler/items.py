@@ -30,7 +30,32 @@ class ResultItem:
     resolution: int | None = None
     published: str | None = None  # YYYY-MM-DD of the paper / evaluation, when known
     paper: dict | None = None     # {"id","arxiv_id","title","url","published"}
+    confidence: float | None = None       # extracted claims: how sure the extractor is
+    evidence_start: int | None = None     # offsets of `evidence` in the abstract
+    evidence_end: int | None = None
     record: str = field(default="result")
+
+
+@dataclass
+class PaperItem:
+    """A paper's metadata (arXiv), stored whether or not it states a result."""
+
+    id: str                       # the bare arXiv id, e.g. "2205.01917"
+    arxiv_id: str
+    title: str
+    url: str
+    published: str | None
+    version: int | None = None
+    authors: list | None = None
+    abstract: str | None = None
+    categories: list | None = None
+    primary_category: str | None = None
+    updated: str | None = None
+    comment: str | None = None
+    journal_ref: str | None = None
+    doi: str | None = None
+    links: list | None = None
+    record: str = field(default="paper")
 
 
 @dataclass

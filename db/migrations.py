@@ -75,6 +75,22 @@ def m001_core_tables(db: Database) -> None:
     db["responses"].create_index(["url", "sha256"])
 
 
+@migrations()
+def m002_arxiv(db: Database) -> None:
+    """arXiv papers in full, abstract claims with offsets and confidence, query cursors."""
+    for column, kind in (("version", int), ("authors", str), ("abstract", str),
+                         ("categories", str), ("primary_category", str), ("updated", str),
+                         ("comment", str), ("journal_ref", str), ("doi", str), ("links", str)):
+        db["papers"].add_column(column, kind)
+    db["papers"].enable_fts(["title", "abstract"], create_triggers=True, tokenize="porter")
+    for column, kind in (("confidence", float), ("evidence_start", int), ("evidence_end", int)):
+        db["results"].add_column(column, kind)
+    db["cursors"].create(
+        {"source": str, "query": str, "newest_submitted": str, "updated_at": str},
+        pk=("source", "query"),
+    )
+
+
 def ensure_db_shape(db: Database) -> list[str]:
     """Apply pending migrations; return the names applied (empty when up to date)."""
     pending = [m.name for m in migrations.pending(db)]

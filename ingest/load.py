@@ -18,7 +18,8 @@ from sqlite_utils import Database
 
 # Columns whose change makes a new version of a result (fetched_at alone does not).
 VERSIONED = ("model", "value", "raw_value", "setting", "extra_data", "extra_data_corpus",
-             "params", "resolution", "published", "paper_id", "source_url", "evidence")
+             "params", "resolution", "published", "paper_id", "source_url", "evidence",
+             "confidence", "evidence_start", "evidence_end")
 
 
 @dataclass
@@ -65,7 +66,18 @@ def result_row(item: dict, run_id: int) -> dict:
         "published": item.get("published"), "source": item["source"],
         "source_url": item["source_url"], "fetched_at": item["fetched_at"],
         "crawl_run": run_id, "evidence": item.get("evidence"), "kind": item["kind"],
+        "confidence": item.get("confidence"), "evidence_start": item.get("evidence_start"),
+        "evidence_end": item.get("evidence_end"),
     }
+
+
+def paper_row(item: dict) -> dict:
+    """A paper record (from a result's `paper` or a paper item), lists as JSON text."""
+    row = {k: v for k, v in item.items() if k != "record"}
+    for key in ("authors", "categories", "links"):
+        if isinstance(row.get(key), list):
+            row[key] = json.dumps(row[key], ensure_ascii=False)
+    return row
 
 
 def reject_row(item: dict, run_id: int, seen_at: str) -> dict:
@@ -90,11 +102,14 @@ def save_items(db: Database, run_id: int, items: Iterable[dict]) -> LoadCounts:
         if item.get("record") == "reject":
             rejects.append(reject_row(item, run_id, seen_at))
             continue
+        if item.get("record") == "paper":
+            papers[item["id"]] = paper_row(item)
+            continue
         if existing is None:
             existing = _existing(db, item["source"])
         row = result_row(item, run_id)
-        if item.get("paper"):
-            papers[item["paper"]["id"]] = item["paper"]
+        if item.get("paper") and item["paper"]["id"] not in papers:
+            papers[item["paper"]["id"]] = paper_row(item["paper"])
         models.add(row["model"])
         old = existing.get(row["key"])
         if old is None:
@@ -112,8 +127,9 @@ def save_items(db: Database, run_id: int, items: Iterable[dict]) -> LoadCounts:
             counts.updated += 1
         else:
             counts.unchanged += 1
-    if papers:
-        db["papers"].upsert_all(papers.values(), pk="id")
+    changed_papers = _changed(db, papers)
+    if changed_papers:
+        db["papers"].upsert_all(changed_papers, pk="id", alter=True)
     if models:
         source = next(iter(inserts or updates), {}).get("source")
         db["models"].insert_all(({"name": m, "first_source": source} for m in models),
@@ -137,6 +153,21 @@ def _existing(db: Database, source: str) -> dict[str, dict]:
     cursor = db.execute(f"SELECT {cols} FROM results WHERE source = ?", [source])
     names = [d[0] for d in cursor.description]
     return {row[1]: dict(zip(names, row)) for row in cursor}
+
+
+def _changed(db: Database, papers: dict[str, dict]) -> list[dict]:
+    """The papers that are new or differ from the stored row (unchanged ones cost no write)."""
+    changed = []
+    ids = list(papers)
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        marks = ", ".join("?" * len(chunk))
+        stored = {r["id"]: r for r in db.query(f"SELECT * FROM papers WHERE id IN ({marks})", chunk)}
+        for pid in chunk:
+            new, old = papers[pid], stored.get(pid)
+            if old is None or any(old.get(k) != v for k, v in new.items()):
+                changed.append(new)
+    return changed
 
 
 def save_responses(db: Database, run_id: int, out_dir: Path) -> int:

@@ -168,8 +168,10 @@ def export(table, fmt, as_sql, db_path):
         raise click.ClickException(f"no database at {path}")
     db = open_db(path)
     if as_sql:
-        for line in db.conn.iterdump():
-            click.echo(line)
+        from db.dump import iter_dump
+
+        for statement in iter_dump(db.conn):
+            click.echo(statement)
         return
     if not table:
         raise click.UsageError("name a TABLE, or pass --sql")
@@ -186,6 +188,16 @@ def export(table, fmt, as_sql, db_path):
         writer = csv.DictWriter(sys.stdout, fieldnames=columns)
         writer.writeheader()
         writer.writerows(rows)
+
+
+@cli.command()
+def extract():
+    """Read JSON lines {"id","title","abstract"} on stdin; write one JSON line per claim."""
+    from ingest.extract_jsonl import extract_stream
+
+    bad = extract_stream(sys.stdin, sys.stdout, sys.stderr)
+    if bad:
+        sys.exit(1)
 
 
 def serve_command(path: Path, host: str, port: int, no_sql: bool) -> list[str]:
