@@ -29,6 +29,8 @@ class ResultItem:
     params: int | None = None
     resolution: int | None = None
     published: str | None = None  # YYYY-MM-DD of the paper / evaluation, when known
+    date_precision: str | None = None     # "day", "month" (last day counted) or "year" (31 Dec)
+    flags: str | None = None              # e.g. "withdrawn": kept, but left out of records
     paper: dict | None = None     # {"id","arxiv_id","title","url","published"}
     confidence: float | None = None       # extracted claims: how sure the extractor is
     evidence_start: int | None = None     # offsets of `evidence` in the abstract

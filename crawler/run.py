@@ -2,7 +2,7 @@
 
     python -m crawler.run SOURCE --out DIR [--url URL ...] [--replay-base URL]
 
-Writes `DIR/items.jsonl` (results and rejects), `DIR/responses.warc.gz` and
+Writes `DIR/items.jsonl` (results, rejects, papers), `DIR/responses.warc.gz` and
 `DIR/responses.jsonl` (every response's raw bytes and hash) and, last,
 `DIR/summary.json` (`{"source", "errors": [...], "stats": {...}}`). It never
 touches the database: the parent process loads the folder. One crawl per
@@ -38,9 +38,14 @@ def crawl_settings(out_dir: Path, replay_base: str | None, log_level: str) -> Se
 
 
 def run(source: str, out_dir: Path, urls: list[str] | None = None,
-        replay_base: str | None = None, log_level: str = "WARNING") -> dict:
+        replay_base: str | None = None, log_level: str = "WARNING",
+        since: str | None = None, until: str | None = None) -> dict:
     conf = get_source(source)
     out_dir.mkdir(parents=True, exist_ok=True)
+    if conf.get("fetcher") == "arxiv":
+        from crawler import arxiv_source
+
+        return _write_summary(out_dir, arxiv_source.run(source, out_dir, urls, replay_base, since, until))
     settings = crawl_settings(out_dir, replay_base, log_level)
     spider_cls = SpiderLoader.from_settings(settings).load(conf["spider"])
     process = CrawlerProcess(settings, install_root_handler=True)
@@ -53,13 +58,19 @@ def run(source: str, out_dir: Path, urls: list[str] | None = None,
     from scrapy import signals
 
     crawler.signals.connect(on_spider_error, signal=signals.spider_error)
-    process.crawl(crawler, urls=urls or None)
+    # The spider takes the source's name (several sources may share one spider).
+    process.crawl(crawler, name=source, urls=urls or None)
     process.start()
     spider = crawler.spider
     stats = {k: (v.isoformat() if hasattr(v, "isoformat") else v)
              for k, v in (crawler.stats.get_stats() or {}).items()}
     summary = {"source": source, "errors": list(getattr(spider, "errors", [])) + errors,
                "stats": stats}
+    return _write_summary(out_dir, summary)
+
+
+def _write_summary(out_dir: Path, summary: dict) -> dict:
+    # Written last and renamed into place: its presence means the child finished.
     tmp = out_dir / "summary.json.tmp"
     tmp.write_text(json.dumps(summary, indent=1, default=str), encoding="utf-8")
     tmp.replace(out_dir / "summary.json")
@@ -73,9 +84,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", action="append", default=[])
     parser.add_argument("--replay-base")
     parser.add_argument("--log-level", default="WARNING")
+    parser.add_argument("--since", help="cursor sources: only what was submitted after this")
+    parser.add_argument("--until", help="with --since: a backfill window's end")
     args = parser.parse_args(argv)
     try:
-        run(args.source, args.out, args.url, args.replay_base, args.log_level)
+        run(args.source, args.out, args.url, args.replay_base, args.log_level, args.since, args.until)
     except KeyError as exc:
         print(f"crawler: {exc.args[0]}", file=sys.stderr)
         return 2

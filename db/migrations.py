@@ -91,6 +91,13 @@ def m002_arxiv(db: Database) -> None:
     )
 
 
+@migrations()
+def m003_dates_and_flags(db: Database) -> None:
+    """How precise a result's date is (day / month / year), and flags such as `withdrawn`."""
+    db["results"].add_column("date_precision", str)
+    db["results"].add_column("flags", str)
+
+
 def ensure_db_shape(db: Database) -> list[str]:
     """Apply pending migrations; return the names applied (empty when up to date)."""
     pending = [m.name for m in migrations.pending(db)]

@@ -56,3 +56,21 @@ def last_runs(db: Database) -> dict[str, dict]:
     rows = db.query(
         "SELECT * FROM crawl_runs WHERE id IN (SELECT max(id) FROM crawl_runs GROUP BY source)")
     return {r["source"]: r for r in rows}
+
+
+def get_cursor(db: Database, source: str, query: str | None) -> str | None:
+    """The newest submission time seen for this source's query (None: never run)."""
+    if query is None:
+        return None
+    row = db.execute("SELECT newest_submitted FROM cursors WHERE source = ? AND query = ?",
+                     [source, query]).fetchone()
+    return row[0] if row else None
+
+
+def advance_cursor(db: Database, source: str, query: str, newest: str) -> None:
+    """Move the cursor forward only (a backfill of older windows never moves it back)."""
+    db.execute(
+        "INSERT INTO cursors (source, query, newest_submitted, updated_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (source, query) DO UPDATE SET "
+        "newest_submitted = max(newest_submitted, excluded.newest_submitted), "
+        "updated_at = excluded.updated_at", [source, query, newest, now_iso()])

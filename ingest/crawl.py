@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from crawler.replay import ReplayServer
-from crawler.sources import get_source, load_sources
+from crawler.sources import get_source, load_sources, source_query
 from db.connect import open_db
 from db.migrations import ensure_db_shape
-from db.runs import finish_run, start_run, sync_sources
+from db.runs import advance_cursor, finish_run, get_cursor, start_run, sync_sources
 from ingest.load import LoadCounts, read_jsonl, save_items, save_responses
 
 log = logging.getLogger("sota.crawl")
@@ -51,13 +51,15 @@ def archive_root(db_path: Path) -> Path:
 
 
 def fetch_source(source: str, out_dir: Path, urls: list[str] | None, replay_base: str | None,
-                 timeout: float) -> tuple[dict | None, str | None]:
+                 timeout: float, since: str | None = None,
+                 until: str | None = None) -> tuple[dict | None, str | None]:
     """Run the spider in a child process; return (summary, error)."""
     cmd = [sys.executable, "-m", "crawler.run", source, "--out", str(out_dir)]
     for url in urls or []:
         cmd += ["--url", url]
-    if replay_base:
-        cmd += ["--replay-base", replay_base]
+    for flag, value in (("--replay-base", replay_base), ("--since", since), ("--until", until)):
+        if value:
+            cmd += [flag, value]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
@@ -72,13 +74,19 @@ def fetch_source(source: str, out_dir: Path, urls: list[str] | None, replay_base
 
 def crawl_source(db_path: Path, source: str, urls: list[str] | None = None,
                  replay_base: str | None = None, replay_dir: str | None = None,
-                 timeout: float = DEFAULT_TIMEOUT) -> RunOutcome:
-    """Crawl one source and load what it yielded, in one transaction with the run's status."""
+                 timeout: float = DEFAULT_TIMEOUT, backfill: tuple[str, str] | None = None) -> RunOutcome:
+    """Crawl one source and load what it yielded, in one transaction with the run's status.
+
+    Sources with a query (arXiv) ask only for what is newer than their cursor;
+    `backfill=(since, until)` walks an older window instead.
+    """
     started = time.monotonic()
     db = open_db(db_path)
     run_id = start_run(db, source, urls, replay_dir)
     out_dir = archive_root(db_path) / source / f"run-{run_id:06d}"
-    summary, error = fetch_source(source, out_dir, urls, replay_base, timeout)
+    query = source_query(get_source(source), urls)
+    since, until = backfill or (get_cursor(db, source, query), None)
+    summary, error = fetch_source(source, out_dir, urls, replay_base, timeout, since, until)
     errors = (summary or {}).get("errors") or ([error] if error else [])
     with db.atomic():
         counts = save_items(db, run_id, read_jsonl(out_dir / "items.jsonl"))
@@ -89,6 +97,8 @@ def crawl_source(db_path: Path, source: str, urls: list[str] | None = None,
         message = None
         if errors:
             message = errors[0] + (f" (+{len(errors) - 1} more)" if len(errors) > 1 else "")
+        if status == "ok" and (summary or {}).get("cursor"):
+            advance_cursor(db, source, summary["query"], summary["cursor"])
         warc = out_dir / "responses.warc.gz"
         finish_run(db, run_id, status, counts, message,
                    str(warc) if warc.exists() else None)
@@ -100,7 +110,7 @@ def crawl_source(db_path: Path, source: str, urls: list[str] | None = None,
 
 def crawl(db_path: Path, sources: list[str], urls: list[str] | None = None,
           replay_dir: str | None = None, timeout: float = DEFAULT_TIMEOUT,
-          on_done=None) -> list[RunOutcome]:
+          on_done=None, backfill: tuple[str, str] | None = None) -> list[RunOutcome]:
     """Crawl `sources` in turn (through a loopback replay server when `replay_dir`)."""
     for name in sources:
         get_source(name)  # unknown names fail before anything runs
@@ -113,7 +123,7 @@ def crawl(db_path: Path, sources: list[str], urls: list[str] | None = None,
     with server:
         base = server.base_url if replay_dir else None
         for name in sources:
-            outcome = crawl_source(db_path, name, urls, base, replay_dir, timeout)
+            outcome = crawl_source(db_path, name, urls, base, replay_dir, timeout, backfill)
             outcomes.append(outcome)
             if on_done:
                 on_done(outcome)

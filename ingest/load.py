@@ -19,7 +19,7 @@ from sqlite_utils import Database
 # Columns whose change makes a new version of a result (fetched_at alone does not).
 VERSIONED = ("model", "value", "raw_value", "setting", "extra_data", "extra_data_corpus",
              "params", "resolution", "published", "paper_id", "source_url", "evidence",
-             "confidence", "evidence_start", "evidence_end")
+             "confidence", "evidence_start", "evidence_end", "date_precision", "flags")
 
 
 @dataclass
@@ -68,6 +68,8 @@ def result_row(item: dict, run_id: int) -> dict:
         "crawl_run": run_id, "evidence": item.get("evidence"), "kind": item["kind"],
         "confidence": item.get("confidence"), "evidence_start": item.get("evidence_start"),
         "evidence_end": item.get("evidence_end"),
+        "date_precision": item.get("date_precision") or ("day" if item.get("published") else None),
+        "flags": item.get("flags"),
     }
 
 
@@ -95,7 +97,8 @@ def save_items(db: Database, run_id: int, items: Iterable[dict]) -> LoadCounts:
     seen_at = now_iso()
     existing: dict[str, dict] | None = None
     inserts, updates, history, rejects = [], [], [], []
-    papers: dict[str, dict] = {}
+    papers: dict[str, dict] = {}   # full paper records (arXiv): replace what is stored
+    refs: dict[str, dict] = {}     # a result's paper reference: only fills gaps
     models: set[str] = set()
     for item in items:
         counts.seen += 1
@@ -109,7 +112,7 @@ def save_items(db: Database, run_id: int, items: Iterable[dict]) -> LoadCounts:
             existing = _existing(db, item["source"])
         row = result_row(item, run_id)
         if item.get("paper") and item["paper"]["id"] not in papers:
-            papers[item["paper"]["id"]] = paper_row(item["paper"])
+            refs[item["paper"]["id"]] = paper_row(item["paper"])
         models.add(row["model"])
         old = existing.get(row["key"])
         if old is None:
@@ -127,7 +130,7 @@ def save_items(db: Database, run_id: int, items: Iterable[dict]) -> LoadCounts:
             counts.updated += 1
         else:
             counts.unchanged += 1
-    changed_papers = _changed(db, papers)
+    changed_papers = _changed(db, papers, refs)
     if changed_papers:
         db["papers"].upsert_all(changed_papers, pk="id", alter=True)
     if models:
@@ -155,16 +158,24 @@ def _existing(db: Database, source: str) -> dict[str, dict]:
     return {row[1]: dict(zip(names, row)) for row in cursor}
 
 
-def _changed(db: Database, papers: dict[str, dict]) -> list[dict]:
-    """The papers that are new or differ from the stored row (unchanged ones cost no write)."""
+def _changed(db: Database, papers: dict[str, dict], refs: dict[str, dict]) -> list[dict]:
+    """Paper rows to write: new ones, full records that differ, references that fill a gap.
+
+    A leaderboard's reference to a paper (title, URL) never overwrites what the
+    paper's own record (arXiv) says; unchanged papers cost no write.
+    """
+    wanted = {**{k: (v, False) for k, v in refs.items() if k not in papers},
+              **{k: (v, True) for k, v in papers.items()}}
     changed = []
-    ids = list(papers)
+    ids = list(wanted)
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
         marks = ", ".join("?" * len(chunk))
         stored = {r["id"]: r for r in db.query(f"SELECT * FROM papers WHERE id IN ({marks})", chunk)}
         for pid in chunk:
-            new, old = papers[pid], stored.get(pid)
+            (new, authoritative), old = wanted[pid], stored.get(pid)
+            if old is not None and not authoritative:
+                new = {k: v if old.get(k) is None else old[k] for k, v in new.items()}
             if old is None or any(old.get(k) != v for k, v in new.items()):
                 changed.append(new)
     return changed

@@ -86,6 +86,26 @@ def crawl(sources, replay_dir, urls, timeout, db_path):
         sys.exit(1)
 
 
+@cli.command()
+@click.option("--since", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Oldest submission date to fetch.")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Newest (default: today).")
+@click.option("--replay", "replay_dir", type=click.Path(file_okay=False))
+@click.option("--timeout", type=float, default=None)
+@db_option
+def backfill(since, until, replay_dir, timeout, db_path):
+    """Walk older arXiv windows (date windows keep paging shallow); the cursor stays put."""
+    from datetime import date
+
+    from ingest.crawl import DEFAULT_TIMEOUT, crawl as run_crawl
+
+    path = _db_path(db_path)
+    end = (until.date() if until else date.today()).isoformat()
+    outcomes = run_crawl(path, ["arxiv"], None, replay_dir, timeout or DEFAULT_TIMEOUT,
+                         on_done=_progress(["arxiv"]), backfill=(since.date().isoformat(), end))
+    if any(o.status != "ok" for o in outcomes):
+        sys.exit(1)
+
+
 def _progress(names: list[str]):
     """A progress bar over sources on a terminal; plain log lines otherwise."""
     if not sys.stderr.isatty():

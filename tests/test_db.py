@@ -13,7 +13,7 @@ def schema(db):
 
 def test_init_is_idempotent(db_path):
     db = open_db(db_path)
-    assert ensure_db_shape(db) == ["m001_core_tables", "m002_arxiv"]
+    assert ensure_db_shape(db) == ["m001_core_tables", "m002_arxiv", "m003_dates_and_flags"]
     before = schema(db)
     assert ensure_db_shape(db) == []
     assert schema(db) == before

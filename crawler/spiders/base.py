@@ -7,7 +7,7 @@ import scrapy
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler.items import RejectItem
-from crawler.sources import get_source
+from crawler.sources import source_for_spider
 
 
 def now_iso() -> str:
@@ -24,7 +24,7 @@ class SourceSpider(scrapy.Spider):
 
     def __init__(self, urls: list[str] | None = None, **kwargs):
         super().__init__(**kwargs)
-        self.conf = get_source(self.name)
+        self.name, self.conf = source_for_spider(self.name)
         self.start_urls = list(urls) if urls else list(self.conf["start_urls"])
         self.errors: list[str] = []
 
