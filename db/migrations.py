@@ -98,9 +98,39 @@ def m003_dates_and_flags(db: Database) -> None:
     db["results"].add_column("flags", str)
 
 
+@migrations()
+def m004_reconciliation(db: Database) -> None:
+    """Canonical models and the map from each source's spelling; merge reviews; source tiers."""
+    db["sources"].add_column("tier", int)
+    db["canonical_models"].create({"key": str, "name": str}, pk="key")
+    db["model_map"].create(
+        {"source": str, "model": str, "canonical_key": str},
+        pk=("source", "model"),
+        foreign_keys=[("canonical_key", "canonical_models", "key")],
+    )
+    db["model_map"].create_index(["canonical_key"])
+    db["merge_reviews"].create(
+        {"source": str, "model": str, "canonical_key": str, "status": str, "reason": str,
+         "decided_at": str},
+        pk=("source", "model"),
+    )
+    db["results"].create_index(["source", "model"])
+    db["conflicts"].create(
+        {"id": int, "model": str, "canonical_key": str, "field": str, "dataset": str,
+         "metric": str, "protocol": str,
+         "source_a": str, "value_a": float, "result_a": int, "evidence_a": str, "source_url_a": str,
+         "source_b": str, "value_b": float, "result_b": int, "evidence_b": str, "source_url_b": str},
+        pk="id",
+        foreign_keys=[("result_a", "results", "id"), ("result_b", "results", "id")],
+    )
+
+
 def ensure_db_shape(db: Database) -> list[str]:
-    """Apply pending migrations; return the names applied (empty when up to date)."""
+    """Apply pending migrations and refresh the views; return the migrations applied."""
+    from db.views import ensure_views
+
     pending = [m.name for m in migrations.pending(db)]
     if pending:
         migrations.apply(db)
+    ensure_views(db)
     return pending

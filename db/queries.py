@@ -1,46 +1,57 @@
-"""Read queries the CLI and tests share (Datasette runs its own canned copies)."""
+"""Read queries the CLI and tests share, on the SQL in db/sql/ (Datasette shows the same views)."""
 from __future__ import annotations
+
+import json
 
 from sqlite_utils import Database
 
-LEADERBOARD_KEYS = ("rank", "model", "value", "metric", "dataset", "setting", "extra_data",
-                    "extra_data_corpus", "params", "paper_title", "paper_url", "published", "source",
-                    "source_url", "evidence")
+from db.views import query_sql
+
+LEADERBOARD_KEYS = ("rank", "model", "value", "measured", "metric", "dataset", "setting",
+                    "extra_data", "extra_data_corpus", "params", "published", "paper_title",
+                    "paper_url", "arxiv_id", "sources", "source", "source_url", "evidence",
+                    "confirmed", "protocol", "measured_model", "measured_resolution",
+                    "measured_source_url")
+PROGRESSION_KEYS = ("published", "model", "value", "metric", "dataset", "setting", "source",
+                    "source_url", "evidence", "date_precision")
+SUPERVISED = "supervised"   # the default protocol: fine-tuned, from scratch or unstated
 
 
-def lower_is_better(metric: str) -> bool:
-    """Error-type metrics rank ascending; everything else descending."""
-    return metric.endswith("_err") or metric in {"mce", "error"}
+def _protocol(setting: str | None) -> str | None:
+    """--setting → protocol group; None = supervised, "all" = every protocol."""
+    if setting in (None, "finetuned", "from_scratch"):
+        return SUPERVISED
+    return None if setting == "all" else setting
 
 
-_LEADERBOARD_SQL = """
-WITH best AS (
-  SELECT r.*, p.title AS paper_title, p.url AS paper_url,
-         row_number() OVER (PARTITION BY r.source, r.model ORDER BY r.value {order}, r.id) AS n
-  FROM results r LEFT JOIN papers p ON p.id = r.paper_id
-  WHERE r.dataset = :dataset AND r.metric = :metric
-    AND (:setting IS NULL OR r.setting = :setting)
-)
-SELECT model, value, metric, dataset, setting, extra_data, extra_data_corpus, params,
-       paper_title, paper_url, published, source, source_url, evidence, kind, resolution
-FROM best WHERE n = 1
-ORDER BY value {order}, model
-LIMIT :top
-"""
-
-
-def leaderboard(db: Database, dataset: str, metric: str, top: int = 20,
-                setting: str | None = None) -> list[dict]:
-    """Best result per (source, model) for a dataset and metric, ranked."""
-    order = "ASC" if lower_is_better(metric) else "DESC"
-    rows = list(db.query(_LEADERBOARD_SQL.format(order=order),
-                         {"dataset": dataset, "metric": metric, "setting": setting, "top": top}))
+def leaderboard(db: Database, dataset: str, metric: str, top: int = 20, setting: str | None = None,
+                as_of: str | None = None, dated_only: bool = False) -> list[dict]:
+    """One row per canonical model and protocol, ranked (see db/sql/leaderboard.sql)."""
+    protocol = _protocol(setting)
+    conditions = ["dataset = :dataset", "metric = :metric"] + (["protocol = :protocol"] if protocol else [])
+    sql = f"SELECT * FROM ({query_sql('leaderboard.sql', tuple(conditions))}) ORDER BY score DESC, model LIMIT :top"
+    rows = db.query(sql, {"dataset": dataset, "metric": metric, "protocol": protocol,
+                          "as_of": as_of, "dated_only": int(dated_only), "top": top})
     out = []
     for rank, row in enumerate(rows, start=1):
+        row["rank"] = rank  # one ranking across protocols when --setting all
+        row["sources"] = sorted(json.loads(row["sources"]))
+        row["confirmed"] = bool(row["confirmed"])
         if row["extra_data"] is not None:
             row["extra_data"] = bool(row["extra_data"])
-        out.append({"rank": rank, **row})
+        out.append({k: row.get(k) for k in LEADERBOARD_KEYS})
     return out
+
+
+def progression(db: Database, dataset: str, metric: str, setting: str | None = None,
+                include_withdrawn: bool = False) -> list[dict]:
+    """The record-breaking results in date order (see db/sql/progression.sql)."""
+    protocol = _protocol(setting)
+    conditions = ["dataset = :dataset", "metric = :metric"] + (["protocol = :protocol"] if protocol else [])
+    rows = db.query(query_sql("progression.sql", tuple(conditions)),
+                    {"dataset": dataset, "metric": metric, "protocol": protocol,
+                     "include_withdrawn": int(include_withdrawn)})
+    return [{k: r.get(k) for k in PROGRESSION_KEYS} for r in rows]
 
 
 def table_names(db: Database) -> list[str]:

@@ -16,7 +16,8 @@ def sync_sources(db: Database, registry: dict[str, dict]) -> None:
     db["sources"].upsert_all(
         ({"name": name, "url": conf.get("url"), "kind": conf.get("kind"),
           "licence": conf.get("licence"), "attribution": conf.get("attribution"),
-          "description": conf.get("description"), "default_enabled": int(bool(conf.get("default")))}
+          "description": conf.get("description"), "default_enabled": int(bool(conf.get("default"))),
+          "tier": conf.get("tier")}
          for name, conf in registry.items()),
         pk="name",
     )

@@ -22,6 +22,7 @@ from db.connect import open_db
 from db.migrations import ensure_db_shape
 from db.runs import advance_cursor, finish_run, get_cursor, start_run, sync_sources
 from ingest.load import LoadCounts, read_jsonl, save_items, save_responses
+from ingest.reconcile import reconcile
 
 log = logging.getLogger("sota.crawl")
 
@@ -91,6 +92,8 @@ def crawl_source(db_path: Path, source: str, urls: list[str] | None = None,
     with db.atomic():
         counts = save_items(db, run_id, read_jsonl(out_dir / "items.jsonl"))
         save_responses(db, run_id, out_dir)
+        if counts.inserted or counts.updated:
+            reconcile(db)
         if not errors and counts.results == 0:
             errors = ["the source answered but yielded no results"]
         status = "failed" if errors else "ok"

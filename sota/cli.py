@@ -145,33 +145,111 @@ def sources(fmt, db_path):
         click.echo(f"{r['name']:<8} {r['licence']:<13} {last:<40} {r['url']}")
 
 
-@cli.command()
-@click.option("--dataset", default="imagenet-1k", show_default=True)
-@click.option("--metric", default="top1_acc", show_default=True)
-@click.option("--setting", default=None, help="Only this protocol (finetuned, zero_shot, ...).")
-@click.option("--top", type=int, default=20, show_default=True)
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
-@db_option
-def leaderboard(dataset, metric, setting, top, fmt, db_path):
-    """The best result per model for a dataset and metric, ranked."""
-    from db.queries import LEADERBOARD_KEYS, leaderboard as query
+SETTINGS = ["finetuned", "zero_shot", "linear_probe", "few_shot", "semi_supervised",
+            "from_scratch", "all"]
 
+
+def _open_existing(db_path: str | None):
     path = _db_path(db_path)
     if not path.exists():
         raise click.ClickException(f"no database at {path}: run `sota init` and `sota crawl` first")
-    rows = query(open_db(path), dataset, metric, top, setting)
-    rows = [{k: r.get(k) for k in LEADERBOARD_KEYS} for r in rows]
+    return open_db(path)
+
+
+def _emit(rows: list[dict], keys: tuple[str, ...], fmt: str, table_line) -> None:
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
     elif fmt == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=LEADERBOARD_KEYS)
+        writer = csv.DictWriter(sys.stdout, fieldnames=keys, extrasaction="ignore")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: json.dumps(v) if isinstance(v, list) else v for k, v in r.items()}
+                         for r in rows)
     else:
         for r in rows:
-            params = f"{r['params'] / 1e6:,.0f}M" if r["params"] else "-"
-            click.echo(f"{r['rank']:>3}  {r['value']:>7.3f}  {r['model'][:48]:<48} "
-                       f"{params:>8}  {r['setting'] or '-':<12} {r['source']:<6} {r['published'] or ''}")
+            click.echo(table_line(r))
+
+
+def _number(value) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def _params(count) -> str:
+    return "-" if not count else f"{count / 1e6:,.0f}M"
+
+
+@cli.command()
+@click.option("--dataset", default="imagenet-1k", show_default=True)
+@click.option("--metric", default="top1_acc", show_default=True)
+@click.option("--setting", type=click.Choice(SETTINGS), default=None,
+              help="Protocol to compare (default: end-to-end supervised/fine-tuned; 'all' mixes them).")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Only results published on or before this date (undated ones stay in).")
+@click.option("--dated-only", is_flag=True, help="Leave out results with no date.")
+@click.option("--top", type=int, default=20, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
+@db_option
+def leaderboard(dataset, metric, setting, as_of, dated_only, top, fmt, db_path):
+    """One row per canonical model: best-attested reported value, measured value beside it."""
+    from db.queries import LEADERBOARD_KEYS, leaderboard as query
+
+    rows = query(_open_existing(db_path), dataset, metric, top, setting,
+                 as_of.date().isoformat() if as_of else None, dated_only)
+    _emit(rows, LEADERBOARD_KEYS, fmt, lambda r: (
+        f"{r['rank']:>3}  {_number(r['value']):>7} {_number(r['measured']):>7}  {r['model'][:40]:<40} "
+        f"{_params(r['params']):>8}  "
+        f"{r['setting'] or '-':<12} {','.join(r['sources']):<16} {r['published'] or ''}"))
+
+
+@cli.command()
+@click.option("--dataset", default="imagenet-1k", show_default=True)
+@click.option("--metric", default="top1_acc", show_default=True)
+@click.option("--setting", type=click.Choice(SETTINGS), default=None)
+@click.option("--include-withdrawn", is_flag=True, help="Let flagged (withdrawn) results count.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
+@db_option
+def progression(dataset, metric, setting, include_withdrawn, fmt, db_path):
+    """The record-breaking results in date order, from all sources."""
+    from db.queries import PROGRESSION_KEYS, progression as query
+
+    rows = query(_open_existing(db_path), dataset, metric, setting, include_withdrawn)
+    _emit(rows, PROGRESSION_KEYS, fmt, lambda r: (
+        f"{r['published']}  {_number(r['value']):>7}  {r['model'][:48]:<48} {r['source']}"))
+
+
+@cli.command()
+@click.option("--field", type=click.Choice(["value", "params"]), default=None)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
+@db_option
+def conflicts(field, fmt, db_path):
+    """Where sources disagree on a model's value or parameter count, side by side."""
+    db = _open_existing(db_path)
+    rows = list(db.query("SELECT * FROM conflicts WHERE :field IS NULL OR field = :field "
+                         "ORDER BY field, model", {"field": field}))
+    keys = tuple(db["conflicts"].columns_dict)
+    _emit(rows, keys, fmt, lambda r: (
+        f"{r['field']:<6} {r['model'][:36]:<36} {r['dataset'] or '':<12} "
+        f"{r['source_a']}={r['value_a']:g}  {r['source_b']}={r['value_b']:g}"))
+
+
+@cli.command()
+@click.option("--accept", "accept", type=int, multiple=True, help="Merge review N (repeatable).")
+@click.option("--reject", "reject", type=int, multiple=True, help="Keep review N apart (repeatable).")
+@db_option
+def review(accept, reject, db_path):
+    """List uncertain model merges, or accept / reject them by number."""
+    from ingest.reconcile import decide_reviews
+
+    db = _open_existing(db_path)
+    if accept or reject:
+        with db.atomic():
+            decided = decide_reviews(db, accept, reject)
+        click.echo(f"decided {decided} review(s); model map updated")
+        return
+    rows = list(db.query("SELECT rowid AS n, * FROM merge_reviews WHERE status = 'pending' ORDER BY n"))
+    if not rows:
+        click.echo("nothing to review")
+    for r in rows:
+        click.echo(f"{r['n']:>4}  {r['source']}: '{r['model']}' -> {r['canonical_key']}  ({r['reason']})")
 
 
 @cli.command()

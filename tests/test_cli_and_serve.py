@@ -69,12 +69,15 @@ def test_export_csv_json_sql(small_db):
 
 def test_leaderboard_csv_and_table(small_db):
     rows = list(csv.DictReader(io.StringIO(
-        sota("leaderboard", "--format", "csv", "--top", "3", db=small_db).stdout)))
-    assert [(r["rank"], r["model"], r["value"]) for r in rows] == [
-        ("1", "CoCa (finetuned)", "91.0"), ("2", "CoCa (frozen)", "90.6"),
-        ("3", "eva02_large_patch14_448.mim_m38m_ft_in22k_in1k", "90.056")]
+        sota("leaderboard", "--format", "csv", "--top", "4", db=small_db).stdout)))
+    # Default protocol: supervised / fine-tuned; CoCa (frozen) is a linear probe and stays out.
+    assert [(r["rank"], r["model"], r["value"], r["measured"], r["sources"]) for r in rows] == [
+        ("1", "CoCa", "91.0", "", '["pwc"]'), ("2", "EVA-02-L", "", "90.056", '["timm"]'),
+        ("3", "EVA-G", "", "89.79", '["timm"]'), ("4", "ConvNeXt V2-Huge", "", "88.86", '["timm"]')]
     linear = json.loads(sota("leaderboard", "--setting", "linear_probe", "--format", "json", db=small_db).stdout)
-    assert [r["model"] for r in linear] == ["CoCa (frozen)"]
+    assert [(r["model"], r["value"], r["setting"]) for r in linear] == [("CoCa", 90.6, "linear_probe")]
+    table = sota("leaderboard", "--top", "1", db=small_db).stdout
+    assert "CoCa" in table and "91.000" in table
 
 
 def test_sources_shows_licences_and_runs(small_db):

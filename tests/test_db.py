@@ -3,7 +3,7 @@ from db.connect import open_db, resolve_db_path
 from db.migrations import ensure_db_shape
 
 TABLES = {"_sqlite_migrations", "sources", "crawl_runs", "papers", "models", "results",
-          "results_history", "rejects", "responses", "cursors", "papers_fts"}
+          "results_history", "rejects", "responses", "cursors", "papers_fts", "canonical_models", "model_map", "merge_reviews", "conflicts"}
 
 
 def schema(db):
@@ -13,7 +13,7 @@ def schema(db):
 
 def test_init_is_idempotent(db_path):
     db = open_db(db_path)
-    assert ensure_db_shape(db) == ["m001_core_tables", "m002_arxiv", "m003_dates_and_flags"]
+    assert ensure_db_shape(db) == ["m001_core_tables", "m002_arxiv", "m003_dates_and_flags", "m004_reconciliation"]
     before = schema(db)
     assert ensure_db_shape(db) == []
     assert schema(db) == before

@@ -81,10 +81,12 @@ def test_leaderboard_json(crawled):
     assert proc.returncode == 0, proc.stderr
     rows = json.loads(proc.stdout)
     assert [(r["model"], r["value"]) for r in rows[:5]] == [
-        ("OmniVec", 92.4), ("BASIC-L (Lion, fine-tuned)", 91.1), ("CoCa (finetuned)", 91.0),
+        ("OmniVec", 92.4), ("BASIC-L (Lion)", 91.1), ("CoCa", 91.0),
         ("Model soups (BASIC-L)", 90.98), ("Model soups (ViT-G/14)", 90.94)]
     assert {"rank", "model", "value", "metric", "dataset", "setting", "extra_data", "params",
             "paper_title", "paper_url", "published", "source", "source_url", "evidence"} <= set(rows[0])
     eva = [r for r in rows if r["source"] == "timm"]
-    assert eva and eva[0]["model"].startswith("eva02_large_patch14_448") and eva[0]["value"] == 90.056
+    assert eva and eva[0]["model"] == "EVA-02-L" and eva[0]["measured"] == 90.056
+    assert eva[0]["measured_model"] == "eva02_large_patch14_448.mim_m38m_ft_in22k_in1k"
+    assert eva[0]["measured_resolution"] == 448
     assert rows[2]["paper_url"] == "https://paperswithcode.com/paper/coca-contrastive-captioners-are-image-text"

@@ -1,0 +1,66 @@
+-- One row per canonical model and protocol, per dataset and metric.
+-- value: the best-attested reported number (lowest tier first: curated leaderboards, then
+-- model cards, then abstract claims; the best of that tier); measured: the best independent
+-- re-evaluation (timm) beside it. Ranked by the reported value where one exists, else measured.
+-- Parameters: :as_of (NULL = no limit; undated results stay in), :dated_only (0/1).
+-- /*filter*/ is replaced by fixed extra conditions (dataset, metric, protocol) by db/views.py.
+WITH scoped AS (
+  SELECT * FROM results_canonical
+  WHERE coalesce(flags, '') NOT LIKE '%withdrawn%'
+    AND (:as_of IS NULL OR published IS NULL OR published <= :as_of)
+    /*filter*/
+),
+rep AS (
+  SELECT *, row_number() OVER (PARTITION BY dataset, metric, protocol, canonical_key
+                               ORDER BY tier, score DESC, published, id) AS n
+  FROM scoped WHERE kind = 'reported'
+),
+meas AS (
+  SELECT *, row_number() OVER (PARTITION BY dataset, metric, protocol, canonical_key
+                               ORDER BY score DESC, id) AS n
+  FROM scoped WHERE kind = 'measured'
+),
+grp AS (
+  SELECT dataset, metric, protocol, canonical_key, min(canonical) AS model,
+         json_group_array(DISTINCT source) AS sources, max(CASE WHEN kind = 'reported' THEN params END) AS any_params
+  FROM scoped GROUP BY dataset, metric, protocol, canonical_key
+),
+best AS (SELECT * FROM rep WHERE n = 1),
+agree AS (  -- how many sources report the chosen value (within rounding)
+  SELECT b.id, count(DISTINCT x.source) AS n_sources
+  FROM best b JOIN rep x
+    ON x.dataset = b.dataset AND x.metric = b.metric AND x.protocol = b.protocol
+   AND x.canonical_key = b.canonical_key AND abs(x.value - b.value) <= 0.05
+  GROUP BY b.id
+),
+joined AS (
+  SELECT g.dataset, g.metric, g.protocol, g.canonical_key, g.model,
+         rp.value AS value, mp.value AS measured,
+         coalesce(rp.score, mp.score) AS score,
+         coalesce(rp.setting, mp.setting) AS setting,
+         coalesce(rp.extra_data, mp.extra_data) AS extra_data,
+         coalesce(rp.extra_data_corpus, mp.extra_data_corpus) AS extra_data_corpus,
+         coalesce(rp.params, g.any_params, mp.params) AS params,
+         rp.published AS published,
+         coalesce(rp.paper_title, mp.paper_title) AS paper_title,
+         coalesce(rp.paper_url, mp.paper_url) AS paper_url,
+         coalesce(rp.arxiv_id, mp.arxiv_id) AS arxiv_id,
+         g.sources,
+         coalesce(rp.source, mp.source) AS source,
+         coalesce(rp.source_url, mp.source_url) AS source_url,
+         coalesce(rp.evidence, mp.evidence) AS evidence,
+         coalesce(a.n_sources, 0) >= 2 AS confirmed,
+         mp.model AS measured_model, mp.resolution AS measured_resolution,
+         mp.source_url AS measured_source_url, mp.evidence AS measured_evidence,
+         coalesce(rp.id, mp.id) AS result_id
+  FROM grp g
+  LEFT JOIN best rp ON rp.dataset = g.dataset AND rp.metric = g.metric
+        AND rp.protocol = g.protocol AND rp.canonical_key = g.canonical_key
+  LEFT JOIN meas mp ON mp.dataset = g.dataset AND mp.metric = g.metric
+        AND mp.protocol = g.protocol AND mp.canonical_key = g.canonical_key AND mp.n = 1
+  LEFT JOIN agree a ON a.id = rp.id
+  WHERE :dated_only = 0 OR rp.published IS NOT NULL
+)
+SELECT row_number() OVER (PARTITION BY dataset, metric, protocol ORDER BY score DESC, model) AS rank,
+       *
+FROM joined

@@ -1,0 +1,55 @@
+"""SQL views and the parameterised queries built on them, from the files in db/sql/.
+
+Views hold no data, so `ensure_views()` (re)creates them whenever their SQL
+differs from the file: no migration needed to change a query. A query file's
+`/*filter*/` marker takes fixed conditions chosen in code (never source data);
+its named parameters are bound by the caller, or fixed to defaults in a view.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from importlib import resources
+
+from sqlite_utils import Database
+
+# view name -> (sql file, defaults for the file's parameters)
+VIEWS = {
+    "results_canonical": ("results_canonical.sql", {}),
+    "leaderboard": ("leaderboard.sql", {"as_of": "NULL", "dated_only": "0"}),
+    "progression": ("progression.sql", {"include_withdrawn": "0"}),
+}
+
+
+@lru_cache(maxsize=None)
+def sql_file(name: str) -> str:
+    return resources.files("db").joinpath("sql", name).read_text("utf-8")
+
+
+def query_sql(name: str, conditions: tuple[str, ...] = ()) -> str:
+    """A query file with `/*filter*/` replaced by `AND`-joined fixed conditions."""
+    extra = "".join(f" AND {c}" for c in conditions)
+    return sql_file(name).replace("/*filter*/", extra)
+
+
+def view_sql(view: str) -> str:
+    filename, defaults = VIEWS[view]
+    text = query_sql(filename)
+    for param, value in defaults.items():
+        text = re.sub(rf":{param}\b", value, text)
+    body = re.sub(r"^\s*(--[^\n]*\n\s*)*", "", text)
+    return body if body.upper().startswith("CREATE VIEW") else f"CREATE VIEW {view} AS\n{body}"
+
+
+def ensure_views(db: Database) -> list[str]:
+    """Create or replace every view whose SQL changed; return the names written."""
+    stored = dict(db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'view'").fetchall())
+    changed = [v for v in VIEWS if stored.get(v) != view_sql(v).strip()]
+    if changed:
+        with db.atomic():
+            for view in reversed(list(VIEWS)):  # dependants first
+                if view in stored:
+                    db.execute(f"DROP VIEW {view}")
+            for view in VIEWS:
+                db.execute(view_sql(view).strip())
+    return changed
