@@ -32,18 +32,29 @@ class ResponseArchive:
         self._writer = WARCWriter(self._warc_file, gzip=True)
         self._manifest = open(out_dir / "responses.jsonl", "a", encoding="utf-8")
 
-    def record(self, url: str, status: int, headers: list[tuple[str, str]], body: bytes) -> str:
-        """Archive one response; return its SHA-256."""
-        record = self._writer.create_warc_record(
-            url, "response", payload=BytesIO(body),
-            http_headers=StatusAndHeaders(f"{status} {_reason(status)}", headers, protocol="HTTP/1.1"),
-        )
-        self._writer.write_record(record)
-        digest = hashlib.sha256(body).hexdigest()
+    def record(self, url: str, status: int, headers: list[tuple[str, str]], body: bytes,
+               store: bool = True) -> str:
+        """Archive one response; return its SHA-256.
+
+        `store=False` (a body identical to the last archived one) writes only the
+        manifest line: the WARC grows only when content changed.
+        """
+        digest = hashlib.sha256(body).hexdigest() if status != 304 else None
+        record_id = None
+        if store:
+            record = self._writer.create_warc_record(
+                url, "response", payload=BytesIO(body),
+                http_headers=StatusAndHeaders(f"{status} {_reason(status)}", headers, protocol="HTTP/1.1"),
+            )
+            self._writer.write_record(record)
+            self._warc_file.flush()
+            record_id = record.rec_headers.get_header("WARC-Record-ID")
+        lower = {k.lower(): v for k, v in headers}
         self._manifest.write(json.dumps({
             "url": url, "status": status, "sha256": digest, "bytes": len(body),
             "fetched_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "warc_record_id": record.rec_headers.get_header("WARC-Record-ID"),
+            "warc_record_id": record_id, "etag": lower.get("etag"),
+            "last_modified": lower.get("last-modified"),
         }) + "\n")
         self._manifest.flush()
         return digest

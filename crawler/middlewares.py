@@ -5,11 +5,13 @@ take it as optional.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 from scrapy import signals
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 
 from crawler.archive import ResponseArchive
 
@@ -56,25 +58,62 @@ class ReplayMiddleware:
 
 
 class ArchiveMiddleware:
-    """Archive every response's raw bytes (before decompression) for the run."""
+    """Archive every response's raw bytes (before decompression), and skip what did not change.
 
-    def __init__(self, archive: ResponseArchive):
+    The parent leaves the last crawl's validators (`validators.json`: url →
+    sha256, etag, last_modified) in the run folder. Requests carry
+    If-None-Match / If-Modified-Since; a 304, or a 200 whose body hashes as
+    before, is recorded in the manifest only (the WARC grows only when content
+    changes) and dropped with `IgnoreRequest("unchanged ...")`, so the spider
+    does not parse it again. robots.txt and requests marked
+    `meta["always_parse"]` (inputs other files' parsing depends on) are never
+    dropped and never asked for conditionally.
+    """
+
+    def __init__(self, archive: ResponseArchive, validators: dict[str, dict]):
         self.archive = archive
+        self.validators = validators
 
     @classmethod
     def from_crawler(cls, crawler):
         out = crawler.settings.get("SOTA_OUT_DIR")
         if not out:
             raise NotConfigured
-        mw = cls(ResponseArchive(Path(out)))
+        path = Path(out) / "validators.json"
+        validators = json.loads(path.read_text("utf-8")) if path.exists() else {}
+        mw = cls(ResponseArchive(Path(out)), validators)
         crawler.signals.connect(mw.close, signal=signals.spider_closed)
         return mw
 
+    def process_request(self, request, spider=None):
+        known = self.validators.get(request.url)
+        if not known or _is_robots(request.url) or request.meta.get("always_parse"):
+            return None
+        if known.get("etag") and b"If-None-Match" not in request.headers:
+            request.headers[b"If-None-Match"] = known["etag"]
+        if known.get("last_modified") and b"If-Modified-Since" not in request.headers:
+            request.headers[b"If-Modified-Since"] = known["last_modified"]
+        return None
+
     def process_response(self, request, response, spider=None):
+        known = self.validators.get(response.url) or {}
+        digest = hashlib.sha256(response.body).hexdigest()
+        unchanged = response.status == 304 or (response.status == 200 and digest == known.get("sha256"))
         headers = [(k.decode("latin-1"), b", ".join(v).decode("latin-1"))
                    for k, v in response.headers.items()]
-        self.archive.record(response.url, response.status, headers, response.body)
+        if response.status == 304:
+            # Keep the validators we sent, so the next crawl asks the same way.
+            headers += [(k, v) for k, v in (("ETag", known.get("etag")),
+                                            ("Last-Modified", known.get("last_modified"))) if v]
+        self.archive.record(response.url, response.status, headers, response.body,
+                            store=not unchanged)
+        if unchanged and not _is_robots(response.url) and not request.meta.get("always_parse"):
+            raise IgnoreRequest(f"unchanged since the last crawl: {response.url}")
         return response
 
     def close(self, spider=None):
         self.archive.close()
+
+
+def _is_robots(url: str) -> bool:
+    return urlsplit(url).path == "/robots.txt"

@@ -8,11 +8,13 @@ that leave the root all 404).
 """
 from __future__ import annotations
 
+import hashlib
 import mimetypes
 import re
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from email.utils import formatdate
 from urllib.parse import unquote, urlsplit
 
 
@@ -47,7 +49,17 @@ class _Handler(SimpleHTTPRequestHandler):
             self.send_error(404, "not in the replay mirror")
             return
         body = target.read_bytes()
+        # Validators like a real static host, so conditional requests can be tested.
+        etag = '"%s"' % hashlib.sha256(body).hexdigest()[:32]
+        modified = formatdate(target.stat().st_mtime, usegmt=True)
+        if self.headers.get("If-None-Match") == etag:
+            self.send_response(304)
+            self.send_header("ETag", etag)
+            self.end_headers()
+            return
         self.send_response(200)
+        self.send_header("ETag", etag)
+        self.send_header("Last-Modified", modified)
         kind = mimetypes.guess_type(target.name)[0]
         if kind is None:
             kind = "text/html; charset=utf-8" if body.lstrip()[:1] == b"<" else "application/octet-stream"

@@ -65,7 +65,7 @@ def run(source: str, out_dir: Path, urls: list[str] | None = None,
     stats = {k: (v.isoformat() if hasattr(v, "isoformat") else v)
              for k, v in (crawler.stats.get_stats() or {}).items()}
     summary = {"source": source, "errors": list(getattr(spider, "errors", [])) + errors,
-               "stats": stats}
+               "unchanged": list(getattr(spider, "unchanged", [])), "stats": stats}
     return _write_summary(out_dir, summary)
 
 

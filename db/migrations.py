@@ -125,6 +125,13 @@ def m004_reconciliation(db: Database) -> None:
     )
 
 
+@migrations()
+def m005_validators(db: Database) -> None:
+    """HTTP validators per response, for conditional requests on the next crawl."""
+    db["responses"].add_column("etag", str)
+    db["responses"].add_column("last_modified", str)
+
+
 def ensure_db_shape(db: Database) -> list[str]:
     """Apply pending migrations and refresh the views; return the migrations applied."""
     from db.views import ensure_views

@@ -11,6 +11,7 @@ import logging
 import os
 import subprocess
 import sys
+import threading
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from ingest.reconcile import reconcile
 log = logging.getLogger("sota.crawl")
 
 DEFAULT_TIMEOUT = 30 * 60
+INTERRUPTED = "interrupted"
 
 
 @dataclass
@@ -37,12 +39,15 @@ class RunOutcome:
     counts: LoadCounts = field(default_factory=LoadCounts)
     error: str | None = None
     seconds: float = 0.0
+    unchanged: int = 0
 
     def line(self) -> str:
         c = self.counts
         text = (f"{self.source}: {self.status} (run {self.run_id}) — seen {c.seen}, "
                 f"inserted {c.inserted}, updated {c.updated}, unchanged {c.unchanged}, "
                 f"rejected {c.rejected} in {self.seconds:.1f}s")
+        if self.unchanged:
+            text += f" ({self.unchanged} unchanged responses not re-parsed)"
         return text + (f" — {self.error}" if self.error else "")
 
 
@@ -52,49 +57,94 @@ def archive_root(db_path: Path) -> Path:
 
 
 def fetch_source(source: str, out_dir: Path, urls: list[str] | None, replay_base: str | None,
-                 timeout: float, since: str | None = None,
-                 until: str | None = None) -> tuple[dict | None, str | None]:
-    """Run the spider in a child process; return (summary, error)."""
+                 timeout: float, since: str | None = None, until: str | None = None,
+                 stop: threading.Event | None = None) -> tuple[dict | None, str | None]:
+    """Run the spider in a child process; return (summary, error).
+
+    The child is ended (SIGTERM, then SIGKILL) when `timeout` passes or `stop`
+    is set; the error then says which ("interrupted" for a stop).
+    """
     cmd = [sys.executable, "-m", "crawler.run", source, "--out", str(out_dir)]
     for url in urls or []:
         cmd += ["--url", url]
     for flag, value in (("--replay-base", replay_base), ("--since", since), ("--until", until)):
         if value:
             cmd += [flag, value]
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
-                              env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    except subprocess.TimeoutExpired:
-        return None, f"crawl timed out after {timeout:g}s"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + timeout
+    with open(out_dir / "crawler.log", "wb") as log_file:
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log_file,
+                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        while True:
+            try:
+                proc.wait(timeout=0.2)
+                break
+            except subprocess.TimeoutExpired:
+                if (stop is not None and stop.is_set()) or time.monotonic() > deadline:
+                    _end(proc)
+                    return None, (INTERRUPTED if stop is not None and stop.is_set()
+                                  else f"crawl timed out after {timeout:g}s")
     summary_path = out_dir / "summary.json"
     if proc.returncode != 0 or not summary_path.exists():
-        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        return None, f"crawler exited with code {proc.returncode}: {last[:300]}"
+        lines = (out_dir / "crawler.log").read_text("utf-8", "replace").strip().splitlines()
+        return None, f"crawler exited with code {proc.returncode}: {(lines or ['no output'])[-1][:300]}"
     return json.loads(summary_path.read_text("utf-8")), None
+
+
+def _end(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=3)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def write_validators(db, source: str, out_dir: Path) -> None:
+    """The last body hash and HTTP validators per URL of this source's successful runs."""
+    rows = db.query(
+        "SELECT url, sha256, etag, last_modified FROM responses WHERE id IN ("
+        " SELECT max(r.id) FROM responses r JOIN crawl_runs c ON c.id = r.crawl_run"
+        " WHERE c.source = ? AND c.status = 'ok' AND r.sha256 IS NOT NULL GROUP BY r.url)", [source])
+    validators = {r.pop("url"): r for r in rows}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "validators.json").write_text(json.dumps(validators), encoding="utf-8")
 
 
 def crawl_source(db_path: Path, source: str, urls: list[str] | None = None,
                  replay_base: str | None = None, replay_dir: str | None = None,
-                 timeout: float = DEFAULT_TIMEOUT, backfill: tuple[str, str] | None = None) -> RunOutcome:
+                 timeout: float = DEFAULT_TIMEOUT, backfill: tuple[str, str] | None = None,
+                 stop: threading.Event | None = None) -> RunOutcome:
     """Crawl one source and load what it yielded, in one transaction with the run's status.
 
     Sources with a query (arXiv) ask only for what is newer than their cursor;
-    `backfill=(since, until)` walks an older window instead.
+    `backfill=(since, until)` walks an older window instead. An unchanged
+    source (304s, or bodies hashing as before) is not parsed: the run is ok and
+    writes no results. A stopped run is marked `interrupted` and loads nothing.
     """
     started = time.monotonic()
     db = open_db(db_path)
     run_id = start_run(db, source, urls, replay_dir)
+    log.info("%s: run %d started", source, run_id)
     out_dir = archive_root(db_path) / source / f"run-{run_id:06d}"
     query = source_query(get_source(source), urls)
     since, until = backfill or (get_cursor(db, source, query), None)
-    summary, error = fetch_source(source, out_dir, urls, replay_base, timeout, since, until)
+    write_validators(db, source, out_dir)
+    summary, error = fetch_source(source, out_dir, urls, replay_base, timeout, since, until, stop)
+    if error == INTERRUPTED:
+        with db.atomic():
+            finish_run(db, run_id, "interrupted", None, "stopped before the crawl finished")
+        db.close()
+        return RunOutcome(source, run_id, "interrupted", LoadCounts(), INTERRUPTED,
+                          time.monotonic() - started)
     errors = (summary or {}).get("errors") or ([error] if error else [])
+    unchanged = (summary or {}).get("unchanged") or []
     with db.atomic():
         counts = save_items(db, run_id, read_jsonl(out_dir / "items.jsonl"))
         save_responses(db, run_id, out_dir)
         if counts.inserted or counts.updated:
             reconcile(db)
-        if not errors and counts.results == 0:
+        if not errors and counts.results == 0 and not unchanged:
             errors = ["the source answered but yielded no results"]
         status = "failed" if errors else "ok"
         message = None
@@ -102,18 +152,28 @@ def crawl_source(db_path: Path, source: str, urls: list[str] | None = None,
             message = errors[0] + (f" (+{len(errors) - 1} more)" if len(errors) > 1 else "")
         if status == "ok" and (summary or {}).get("cursor"):
             advance_cursor(db, source, summary["query"], summary["cursor"])
-        warc = out_dir / "responses.warc.gz"
-        finish_run(db, run_id, status, counts, message,
-                   str(warc) if warc.exists() else None)
+        finish_run(db, run_id, status, counts, message, _keep_archive(out_dir))
+    db.close()
+    outcome = RunOutcome(source, run_id, status, counts, message, time.monotonic() - started,
+                         unchanged=len(unchanged))
+    log.info("%s", outcome.line())
+    return outcome
+
+
+def _keep_archive(out_dir: Path) -> str | None:
+    """Tidy the run folder; return the WARC's path, or None when nothing new was archived."""
     # The parsed items are derived data (the WARC keeps the bytes they came from).
     (out_dir / "items.jsonl").unlink(missing_ok=True)
-    db.close()
-    return RunOutcome(source, run_id, status, counts, message, time.monotonic() - started)
+    warc = out_dir / "responses.warc.gz"
+    if warc.exists() and warc.stat().st_size == 0:
+        warc.unlink()
+    return str(warc) if warc.exists() else None
 
 
 def crawl(db_path: Path, sources: list[str], urls: list[str] | None = None,
           replay_dir: str | None = None, timeout: float = DEFAULT_TIMEOUT,
-          on_done=None, backfill: tuple[str, str] | None = None) -> list[RunOutcome]:
+          on_done=None, backfill: tuple[str, str] | None = None,
+          stop: threading.Event | None = None) -> list[RunOutcome]:
     """Crawl `sources` in turn (through a loopback replay server when `replay_dir`)."""
     for name in sources:
         get_source(name)  # unknown names fail before anything runs
@@ -126,7 +186,7 @@ def crawl(db_path: Path, sources: list[str], urls: list[str] | None = None,
     with server:
         base = server.base_url if replay_dir else None
         for name in sources:
-            outcome = crawl_source(db_path, name, urls, base, replay_dir, timeout, backfill)
+            outcome = crawl_source(db_path, name, urls, base, replay_dir, timeout, backfill, stop)
             outcomes.append(outcome)
             if on_done:
                 on_done(outcome)

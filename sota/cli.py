@@ -107,15 +107,13 @@ def backfill(since, until, replay_dir, timeout, db_path):
 
 
 def _progress(names: list[str]):
-    """A progress bar over sources on a terminal; plain log lines otherwise."""
+    """A progress bar over sources on a terminal (the log prints each run's line either way)."""
     if not sys.stderr.isatty():
-        return lambda outcome: click.echo(outcome.line(), err=True)
+        return None
     bar = click.progressbar(length=len(names), label="crawling", file=sys.stderr)
-    bar.render_progress()
 
     def done(outcome):
         bar.update(1)
-        click.echo("\n" + outcome.line(), err=True)
         if bar.pos >= bar.length:
             bar.render_finish()
     return done

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler.items import RejectItem
@@ -27,11 +28,15 @@ class SourceSpider(scrapy.Spider):
         self.name, self.conf = source_for_spider(self.name)
         self.start_urls = list(urls) if urls else list(self.conf["start_urls"])
         self.errors: list[str] = []
+        self.unchanged: list[str] = []
 
     def request(self, url: str, callback, **kwargs) -> scrapy.Request:
         return scrapy.Request(url, callback=callback, errback=self.on_error, **kwargs)
 
     def on_error(self, failure):
+        if failure.check(IgnoreRequest) and str(failure.value).startswith("unchanged"):
+            self.unchanged.append(failure.request.url)
+            return
         if failure.check(HttpError):
             response = failure.value.response
             self.errors.append(f"HTTP {response.status} from {response.url}")

@@ -28,7 +28,8 @@ class TimmSpider(SourceSpider):
         # model_metadata first: its `pretrain` column feeds extra_data of every row.
         meta = [u for u in self.start_urls if file_name(u) == METADATA_FILE]
         if meta:
-            yield self.request(meta[0], self.parse_metadata)
+            # Parsed on every crawl, changed or not: a changed results file needs it.
+            yield self.request(meta[0], self.parse_metadata, meta={"always_parse": True})
         else:
             for request in self.result_requests():
                 yield request
