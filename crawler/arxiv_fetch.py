@@ -104,6 +104,8 @@ class PoliteClient(arxiv.Client):
                 problem = f"HTTP {err.status}"
                 retry_after = retry_after_seconds(resp.headers.get("Retry-After"))
             except _TRANSIENT as err:
+                if _unresolvable(err):  # no DNS answer (offline): retrying will not help, say so now
+                    raise ArxivFetchError(f"arXiv API: cannot resolve the host of {url}") from None
                 problem = f"{type(err).__name__}: {err}"
             else:
                 body = self._last_response.content
@@ -127,6 +129,12 @@ class PoliteClient(arxiv.Client):
             # `wait` before the next attempt (it stamps the clock only after a completed GET, so this
             # also keeps the spacing after timeouts and refused connections).
             self._last_request_dt = datetime.now() + timedelta(seconds=wait - self.delay_seconds)
+
+
+def _unresolvable(err: Exception) -> bool:
+    """A failed name lookup, as requests/urllib3 report it."""
+    text = repr(err)
+    return "NameResolutionError" in text or "Failed to resolve" in text or "Name or service not known" in text
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:

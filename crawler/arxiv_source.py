@@ -62,5 +62,6 @@ def run(source: str, out_dir: Path, urls: list[str] | None = None, replay_base: 
             errors.append(f"{type(exc).__name__}: {exc}".splitlines()[0][:300])
         finally:
             archive.close()
+    # incremental: an empty answer means "nothing new since the cursor", not a failure.
     return {"source": source, "errors": errors, "cursor": newest, "query": query,
-            "stats": {"papers": papers, "claims": claims}}
+            "incremental": True, "stats": {"papers": papers, "claims": claims}}

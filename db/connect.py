@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
@@ -34,3 +35,22 @@ def open_db(path: str | os.PathLike, *, readonly: bool = False) -> sqlite_utils.
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     db.execute("PRAGMA foreign_keys = ON")
     return db
+
+
+@contextmanager
+def write_transaction(db: sqlite_utils.Database):
+    """`BEGIN IMMEDIATE` … COMMIT (ROLLBACK on any error).
+
+    A deferred transaction that reads first and writes later cannot wait for
+    another writer in WAL mode: SQLite answers "database is locked" at once.
+    Taking the write lock up front makes it wait (busy timeout) instead.
+    """
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
+    else:
+        db.conn.execute("COMMIT")

@@ -132,6 +132,12 @@ def m005_validators(db: Database) -> None:
     db["responses"].add_column("last_modified", str)
 
 
+@migrations()
+def m006_baseline(db: Database) -> None:
+    """Rows seeded from the bundled baseline carry its date until live data replaces them."""
+    db["results"].add_column("baseline", str)
+
+
 def ensure_db_shape(db: Database) -> list[str]:
     """Apply pending migrations and refresh the views; return the migrations applied."""
     from db.views import ensure_views

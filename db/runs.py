@@ -6,6 +6,8 @@ from datetime import datetime, timezone
 
 from sqlite_utils import Database
 
+from db.connect import write_transaction
+
 
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -24,7 +26,7 @@ def sync_sources(db: Database, registry: dict[str, dict]) -> None:
 
 
 def start_run(db: Database, source: str, urls: list[str] | None, replay: str | None) -> int:
-    with db.atomic():
+    with write_transaction(db):
         return db["crawl_runs"].insert({
             "source": source, "started": now_iso(), "status": "running",
             "urls": json.dumps(urls) if urls else None, "replay": replay,
@@ -44,7 +46,7 @@ def finish_run(db: Database, run_id: int, status: str, counts=None,
 
 def mark_interrupted(db: Database) -> int:
     """Runs left `running` by a process that died are `interrupted`."""
-    with db.atomic():
+    with write_transaction(db):
         cursor = db.execute(
             "UPDATE crawl_runs SET status = 'interrupted', finished = ?, "
             "error = coalesce(error, 'process ended before the run finished') "

@@ -13,6 +13,8 @@ from importlib import resources
 
 from sqlite_utils import Database
 
+from db.connect import write_transaction
+
 # view name -> (sql file, defaults for the file's parameters)
 VIEWS = {
     "results_canonical": ("results_canonical.sql", {}),
@@ -46,7 +48,7 @@ def ensure_views(db: Database) -> list[str]:
     stored = dict(db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'view'").fetchall())
     changed = [v for v in VIEWS if stored.get(v) != view_sql(v).strip()]
     if changed:
-        with db.atomic():
+        with write_transaction(db):
             for view in reversed(list(VIEWS)):  # dependants first
                 if view in stored:
                     db.execute(f"DROP VIEW {view}")

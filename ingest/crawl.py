@@ -19,7 +19,7 @@ from pathlib import Path
 
 from crawler.replay import ReplayServer
 from crawler.sources import get_source, load_sources, source_query
-from db.connect import open_db
+from db.connect import open_db, write_transaction
 from db.migrations import ensure_db_shape
 from db.runs import advance_cursor, finish_run, get_cursor, start_run, sync_sources
 from ingest.load import LoadCounts, read_jsonl, save_items, save_responses
@@ -132,19 +132,19 @@ def crawl_source(db_path: Path, source: str, urls: list[str] | None = None,
     write_validators(db, source, out_dir)
     summary, error = fetch_source(source, out_dir, urls, replay_base, timeout, since, until, stop)
     if error == INTERRUPTED:
-        with db.atomic():
+        with write_transaction(db):
             finish_run(db, run_id, "interrupted", None, "stopped before the crawl finished")
         db.close()
         return RunOutcome(source, run_id, "interrupted", LoadCounts(), INTERRUPTED,
                           time.monotonic() - started)
     errors = (summary or {}).get("errors") or ([error] if error else [])
     unchanged = (summary or {}).get("unchanged") or []
-    with db.atomic():
+    with write_transaction(db):
         counts = save_items(db, run_id, read_jsonl(out_dir / "items.jsonl"))
         save_responses(db, run_id, out_dir)
         if counts.inserted or counts.updated:
             reconcile(db)
-        if not errors and counts.results == 0 and not unchanged:
+        if not errors and counts.results == 0 and not unchanged and not (summary or {}).get("incremental"):
             errors = ["the source answered but yielded no results"]
         status = "failed" if errors else "ok"
         message = None

@@ -19,7 +19,7 @@ from sqlite_utils import Database
 # Columns whose change makes a new version of a result (fetched_at alone does not).
 VERSIONED = ("model", "value", "raw_value", "setting", "extra_data", "extra_data_corpus",
              "params", "resolution", "published", "paper_id", "source_url", "evidence",
-             "confidence", "evidence_start", "evidence_end", "date_precision", "flags")
+             "confidence", "evidence_start", "evidence_end", "date_precision", "flags", "baseline")
 
 
 @dataclass
@@ -70,6 +70,7 @@ def result_row(item: dict, run_id: int) -> dict:
         "evidence_end": item.get("evidence_end"),
         "date_precision": item.get("date_precision") or ("day" if item.get("published") else None),
         "flags": item.get("flags"),
+        "baseline": None,   # live data: replaces a baseline row with the same key
     }
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from db.connect import open_db, resolve_db_path
+from db.connect import open_db, resolve_db_path, write_transaction
 
 db_option = click.option(
     "--db", "db_path", type=click.Path(dir_okay=False), default=None,
@@ -33,7 +33,7 @@ def _init(path: Path) -> list[str]:
 
     db = open_db(path)
     applied = ensure_db_shape(db)
-    with db.atomic():
+    with write_transaction(db):
         sync_sources(db, load_sources())
     db.close()
     return applied
@@ -239,7 +239,7 @@ def review(accept, reject, db_path):
 
     db = _open_existing(db_path)
     if accept or reject:
-        with db.atomic():
+        with write_transaction(db):
             decided = decide_reviews(db, accept, reject)
         click.echo(f"decided {decided} review(s); model map updated")
         return
@@ -315,23 +315,118 @@ def serve(host, port, no_sql, db_path):
     os.execv(sys.executable, serve_command(path, host, port, no_sql))
 
 
+def _schedule(schedule_file):
+    from schedules.schedule import ScheduleError, load_schedule
+
+    try:
+        return load_schedule(schedule_file)
+    except ScheduleError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+schedule_option = click.option("--schedule", "schedule_file", type=click.Path(dir_okay=False),
+                               help="Schedule file (default: the packaged schedules/schedule.toml).")
+replay_option = click.option("--replay", "replay_dir", type=click.Path(file_okay=False),
+                             help="Answer every request from this URL mirror via a loopback server.")
+
+
 @cli.command()
-@click.option("--replay", "replay_dir", type=click.Path(file_okay=False))
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=int, default=8001, show_default=True)
+@schedule_option
+@click.option("--interval", type=float, default=None, help="Run every source every N seconds (trials, tests).")
+@replay_option
+@click.option("--log-file", type=click.Path(dir_okay=False), help="Also log to this file (rotating).")
 @db_option
-def up(replay_dir, host, port, db_path):
-    """Init, crawl the default sources, then serve the database."""
-    from crawler.sources import default_sources
-    from ingest.crawl import crawl as run_crawl
+def daemon(schedule_file, interval, replay_dir, log_file, db_path):
+    """Crawl each source on its schedule until SIGTERM/SIGINT (runs in the foreground)."""
+    from schedules.daemon import Daemon, setup_logging
 
     path = _db_path(db_path)
+    entries = _schedule(schedule_file)
+    setup_logging(log_file)
+    sys.exit(Daemon(path, entries, interval, replay_dir).serve_forever())
+
+
+@cli.command()
+@schedule_option
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@db_option
+def status(schedule_file, fmt, db_path):
+    """Per source: the last run (status, counts, when, error) and the next scheduled run."""
+    from datetime import datetime, timezone
+
+    from db.runs import last_runs
+
+    path = _db_path(db_path)
+    runs = last_runs(open_db(path)) if path.exists() else {}
+    now = datetime.now(timezone.utc)
+    rows = []
+    for entry in _schedule(schedule_file):
+        run = runs.get(entry.source) or {}
+        nxt = entry.trigger().get_next_fire_time(None, now)
+        rows.append({"source": entry.source, "last_status": run.get("status"),
+                     "last_started": run.get("started"), "last_finished": run.get("finished"),
+                     "inserted": run.get("items_inserted"), "updated": run.get("items_updated"),
+                     "unchanged": run.get("items_unchanged"), "rejected": run.get("items_rejected"),
+                     "error": run.get("error"), "next_run": nxt.isoformat() if nxt else None})
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for r in rows:
+        last = f"{r['last_status']} {r['last_started']}" if r["last_started"] else "never run"
+        click.echo(f"{r['source']:<9} {last:<40} next {r['next_run']}" + (f"  — {r['error']}" if r["error"] else ""))
+
+
+@cli.group()
+def baseline():
+    """The bundled offline baseline (facts only) that seeds an empty database."""
+
+
+@baseline.command("build")
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="Output file (default: db/baseline.json.gz in this checkout).")
+@db_option
+def baseline_build(out, db_path):
+    """Write the baseline from a crawled database (e.g. after `sota crawl --replay`)."""
+    from db import baseline as bl
+
+    db = _open_existing(db_path)
+    data = bl.build_baseline(db)
+    target = Path(out) if out else Path(bl.__file__).with_name(bl.BASELINE_FILE)
+    bl.write_baseline(data, target)
+    click.echo(f"{target}: {len(data['results'])} results, {len(data['papers'])} papers, built {data['built']}")
+
+
+@cli.command()
+@replay_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8001, show_default=True)
+@schedule_option
+@click.option("--log-file", type=click.Path(dir_okay=False))
+@db_option
+def up(replay_dir, host, port, schedule_file, log_file, db_path):
+    """The main job: init, seed from the baseline if empty, crawl now, serve Datasette, run the daemon."""
+    from db.baseline import load_baseline, read_baseline
+    from schedules.daemon import Daemon, setup_logging
+
+    path = _db_path(db_path)
+    entries = _schedule(schedule_file)
+    setup_logging(log_file)
     _init(path)
-    run_crawl(path, default_sources(), None, replay_dir, on_done=_progress(default_sources()))
+    data = read_baseline()
+    loaded = load_baseline(open_db(path), data)
+    if loaded:
+        click.echo(f"empty database: seeded {loaded} results from the bundled baseline "
+                   f"(built {data['built']}); live crawls replace them as sources succeed", err=True)
+    else:
+        click.echo("database already has results: baseline not needed", err=True)
+    server = subprocess.Popen(serve_command(path, host, port, False))
     click.echo(f"Datasette: http://{host}:{port}/sota", err=True)
-    proc = subprocess.Popen(serve_command(path, host, port, False))
     try:
-        sys.exit(proc.wait())
-    except KeyboardInterrupt:
-        proc.terminate()
-        proc.wait(timeout=10)
+        code = Daemon(path, entries, None, replay_dir, run_now=True).serve_forever()
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    sys.exit(code)

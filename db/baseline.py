@@ -1,0 +1,73 @@
+"""The bundled baseline: a compact file of facts that seeds an empty database offline.
+
+`build_baseline(db)` takes ImageNet-1K results (model, dataset, metric, value,
+setting, extra data, params, dates, source URL, key) and their papers' ids,
+titles, URLs and dates from a crawled database: facts only, never evidence
+text or abstracts. `load_baseline(db)` inserts it into an empty database with
+`results.baseline` set to the file's date; a live crawl later replaces each row
+(its evidence differs), keeping the baseline version in `results_history`.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+from datetime import datetime, timezone
+from importlib import resources
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from db.connect import write_transaction
+
+BASELINE_FILE = "baseline.json.gz"
+RESULT_FIELDS = ("key", "model", "dataset", "metric", "value", "raw_value", "setting",
+                 "extra_data", "extra_data_corpus", "params", "resolution", "paper_id",
+                 "published", "date_precision", "flags", "source", "source_url", "fetched_at", "kind")
+PAPER_FIELDS = ("id", "arxiv_id", "title", "url", "published")
+
+
+def build_baseline(db: Database, dataset: str = "imagenet-1k") -> dict:
+    cols = ", ".join(RESULT_FIELDS)
+    results = [list(r) for r in db.execute(
+        f"SELECT {cols} FROM results WHERE dataset = ? AND baseline IS NULL ORDER BY source, key", [dataset])]
+    paper_ids = sorted({r[RESULT_FIELDS.index("paper_id")] for r in results} - {None})
+    papers = []
+    for i in range(0, len(paper_ids), 500):
+        chunk = paper_ids[i:i + 500]
+        papers += [list(r) for r in db.execute(
+            f"SELECT {', '.join(PAPER_FIELDS)} FROM papers WHERE id IN ({', '.join('?' * len(chunk))})", chunk)]
+    return {"built": datetime.now(timezone.utc).date().isoformat(), "dataset": dataset,
+            "result_fields": RESULT_FIELDS, "paper_fields": PAPER_FIELDS,
+            "results": results, "papers": papers}
+
+
+def write_baseline(data: dict, path: Path) -> None:
+    tmp = path.with_suffix(".tmp")
+    with gzip.open(tmp, "wt", encoding="utf-8", compresslevel=9) as fh:
+        json.dump(data, fh, separators=(",", ":"), ensure_ascii=False)
+    tmp.replace(path)
+
+
+def read_baseline(path: Path | None = None) -> dict:
+    if path is None:
+        raw = resources.files("db").joinpath(BASELINE_FILE).read_bytes()
+        return json.loads(gzip.decompress(raw))
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def load_baseline(db: Database, data: dict) -> int:
+    """Seed an empty database (no results yet); return the rows loaded (0 if not empty)."""
+    if db.execute("SELECT count(*) FROM results").fetchone()[0]:
+        return 0
+    fields, pfields = data["result_fields"], data["paper_fields"]
+    with write_transaction(db):
+        db["papers"].insert_all((dict(zip(pfields, p)) for p in data["papers"]), pk="id", ignore=True)
+        rows = [{**dict(zip(fields, r)), "baseline": data["built"]} for r in data["results"]]
+        db["models"].insert_all(({"name": m, "first_source": s} for m, s in
+                                 {(r["model"], r["source"]) for r in rows}), pk="name", ignore=True)
+        db["results"].insert_all(rows, batch_size=2000)
+        from ingest.reconcile import reconcile
+
+        reconcile(db)
+    return len(rows)
