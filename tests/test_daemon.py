@@ -1,0 +1,190 @@
+"""The daemon for real: child crawls on a schedule, signals, timeouts, SIGKILL, `sota up` offline."""
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+import pytest
+
+from conftest import ROOT, free_port, shared_path
+from schedules.schedule import ScheduleError, load_schedule
+
+
+def start(*args, db, env=None):
+    return subprocess.Popen([sys.executable, "-m", "sota", *args, "--db", str(db)], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True, env=env)
+
+
+def q(db, sql):
+    conn = sqlite3.connect(db, timeout=30)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def wait_until(predicate, seconds, what):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if predicate():
+                return
+        except (sqlite3.OperationalError, OSError):  # not there yet
+            pass
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def stop(proc, seconds=10):
+    os.kill(proc.pid, signal.SIGTERM)
+    started = time.monotonic()
+    out, _ = proc.communicate(timeout=seconds + 5)
+    return proc.returncode, time.monotonic() - started, out
+
+
+def children_of(pid):
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+def test_interval_runs_then_clean_sigterm(tmp_path):
+    replay = shared_path("replay")
+    db = tmp_path / "d.db"
+    schedule = tmp_path / "s.toml"
+    schedule.write_text('[timm]\ninterval_seconds = 3600\n\n[eff]\ninterval_seconds = 3600\n'
+                        '[arxiv]\ninterval_seconds = 3600\n')
+    proc = start("daemon", "--interval", "2", "--replay", str(replay), "--schedule", str(schedule), db=db)
+    wait_until(lambda: all(n >= 2 for (n,) in q(db,
+               "SELECT count(*) FROM sources s LEFT JOIN crawl_runs c ON c.source = s.name AND c.status = 'ok' "
+               "WHERE s.name IN ('timm', 'eff', 'arxiv') GROUP BY s.name")), 120, "two ok runs per source")
+    code, seconds, out = stop(proc)
+    assert code == 0, out[-2000:]
+    assert seconds < 10
+    assert children_of(proc.pid) == []
+    assert q(db, "PRAGMA integrity_check") == [("ok",)]
+    assert q(db, "SELECT count(*) FROM crawl_runs WHERE status = 'running'") == [(0,)]
+    # The unchanged reruns wrote nothing: one copy of each timm result.
+    assert q(db, "SELECT count(*) FROM results WHERE source = 'timm'") == [(24896,)]
+    assert q(db, "SELECT sum(items_inserted) FROM crawl_runs WHERE source = 'timm'") == [(24896,)]
+    assert "timm: ok" in out and "stopped" in out
+
+
+class HangingServer:
+    """Accepts connections and never answers."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.conns = []
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.conns.append(conn)
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+
+    def close(self):
+        for c in self.conns:
+            c.close()
+        self.sock.close()
+
+
+def test_hanging_source_times_out_and_others_go_on(tmp_path):
+    replay = shared_path("replay")
+    hang = HangingServer()
+    try:
+        db = tmp_path / "h.db"
+        schedule = tmp_path / "s.toml"
+        schedule.write_text(
+            f'[timm]\ninterval_seconds = 3600\ntimeout = 4\nurls = ["{hang.url}/results-imagenet.csv"]\n\n'
+            '[eff]\ninterval_seconds = 3600\n')
+        # No --replay: timm's URL is the hanging loopback server itself.
+        env = {**os.environ}
+        proc = start("daemon", "--interval", "2", "--schedule", str(schedule), db=db, env=env)
+        wait_until(lambda: q(db, "SELECT count(*) FROM crawl_runs WHERE source = 'timm' AND status = 'failed'")[0][0] >= 1
+                   and q(db, "SELECT count(*) FROM crawl_runs WHERE source = 'eff' AND status IN ('ok', 'failed')")[0][0] >= 2,
+                   90, "a timed-out timm run and two eff runs")
+        code, _, out = stop(proc)
+        assert code == 0, out[-2000:]
+        [(error,)] = q(db, "SELECT error FROM crawl_runs WHERE source = 'timm' AND status = 'failed' LIMIT 1")
+        assert error == "crawl timed out after 4s"
+    finally:
+        hang.close()
+
+
+def test_sigkill_mid_ingest_then_restart(tmp_path):
+    replay = shared_path("replay")
+    db = tmp_path / "k.db"
+    proc = start("crawl", "timm", "--replay", str(replay), db=db)
+    # Kill while the parent is loading (the run exists and the child has finished fetching).
+    wait_until(lambda: q(db, "SELECT count(*) FROM crawl_runs WHERE status = 'running'")[0][0] == 1
+               and (tmp_path / "k-archive/timm/run-000001/summary.json").exists(), 60, "the ingest phase")
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert q(db, "PRAGMA integrity_check") == [("ok",)]
+    # The load is one transaction: all of it or none of it.
+    assert q(db, "SELECT count(*) FROM results")[0][0] in (0, 24896)
+    restart = start("daemon", "--interval", "3600", "--replay", str(replay), "--schedule",
+                    str(_one(tmp_path, "timm")), db=db)
+    wait_until(lambda: q(db, "SELECT count(*) FROM crawl_runs WHERE status = 'ok'")[0][0] >= 1, 60, "a clean run")
+    code, _, out = stop(restart)
+    assert code == 0
+    assert q(db, "SELECT status FROM crawl_runs WHERE id = 1") == [("interrupted",)]
+    assert q(db, "SELECT count(*), count(DISTINCT key) FROM results") == [(24896, 24896)]
+    assert q(db, "SELECT count(*) FROM crawl_runs WHERE status = 'running'") == [(0,)]
+
+
+def _one(tmp_path, source):
+    path = tmp_path / f"{source}.toml"
+    path.write_text(f"[{source}]\ninterval_seconds = 3600\n")
+    return path
+
+
+def test_up_offline_seeds_baseline_and_serves(tmp_path):
+    db = tmp_path / "u.db"
+    port = free_port()
+    schedule = tmp_path / "s.toml"
+    # An unresolvable host stands in for "no internet" in any environment.
+    schedule.write_text('[eff]\ninterval_seconds = 3600\nurls = ["http://sota-offline.invalid/eff.json"]\n')
+    proc = start("up", "--port", str(port), "--schedule", str(schedule), db=db)
+    wait_until(lambda: urllib.request.urlopen(f"http://127.0.0.1:{port}/-/versions.json", timeout=2), 60,
+               "Datasette")
+    rows = json.loads(urllib.request.urlopen(
+        f"http://127.0.0.1:{port}/sota/results.json?_shape=array&_size=5&baseline__notblank=1").read())
+    assert len(rows) == 5 and all(r["baseline"] for r in rows)
+    wait_until(lambda: q(db, "SELECT count(*) FROM crawl_runs WHERE source = 'eff' AND status = 'failed'")[0][0] >= 1,
+               60, "the offline eff run to fail")
+    code, seconds, out = stop(proc)
+    assert code == 0 and seconds < 10, out[-2000:]
+    assert "seeded" in out and f"http://127.0.0.1:{port}/sota" in out
+    time.sleep(0.5)
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/-/versions.json", timeout=2)
+
+
+def test_schedule_file_errors_are_one_line(tmp_path):
+    bad = tmp_path / "bad.toml"
+    for text, message in (("[nosuch]\ncron = '* * * * *'\n", "unknown source [nosuch]"),
+                          ("[timm]\ncron = '61 * * * *'\n", "[timm]"),
+                          ("[timm]\n", "exactly one of cron, interval_seconds"),
+                          ("[timm\n", "bad.toml")):
+        bad.write_text(text)
+        with pytest.raises(ScheduleError, match=message.replace("[", r"\[").replace("]", r"\]")):
+            load_schedule(bad)
+    assert {e.source for e in load_schedule()} >= {"timm", "pwc", "arxiv", "eff", "pwcco"}
