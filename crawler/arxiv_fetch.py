@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime, time, timedelta, timezone
-from email.utils import parsedate_to_datetime
 from typing import Any, Iterator
 
 import arxiv
@@ -23,6 +22,7 @@ from lxml import etree
 from requests.adapters import HTTPAdapter
 
 from crawler.archive import ResponseArchive
+from crawler.backoff import retry_after_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +103,7 @@ class PoliteClient(arxiv.Client):
                     raise ArxivFetchError(f"arXiv API: HTTP {err.status} for {url}") from None
                 problem = f"HTTP {err.status}"
                 retry_after = retry_after_seconds(resp.headers.get("Retry-After"))
+                retry_after = None if retry_after is None else min(MAX_WAIT, retry_after)
             except _TRANSIENT as err:
                 if _unresolvable(err):  # no DNS answer (offline): retrying will not help, say so now
                     raise ArxivFetchError(f"arXiv API: cannot resolve the host of {url}") from None
@@ -135,24 +136,6 @@ def _unresolvable(err: Exception) -> bool:
     """A failed name lookup, as requests/urllib3 report it."""
     text = repr(err)
     return "NameResolutionError" in text or "Failed to resolve" in text or "Name or service not known" in text
-
-
-def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
-    """`Retry-After` (delta-seconds or HTTP-date) as seconds from now in [0, MAX_WAIT]; None if bad."""
-    value = (value or "").strip()
-    if not value:
-        return None
-    if value.isdigit():
-        seconds = float(value)
-    else:
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=timezone.utc)
-        seconds = (when - (now or datetime.now(timezone.utc))).total_seconds()
-    return min(MAX_WAIT, max(0.0, seconds))
 
 
 def _api_error(body: bytes) -> str | None:

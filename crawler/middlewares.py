@@ -5,15 +5,19 @@ take it as optional.
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 from scrapy import signals
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.utils.response import response_status_message
 
 from crawler.archive import ResponseArchive
+from crawler.backoff import retry_after_seconds
 
 ORIGINAL_URL = "replay_original_url"
 
@@ -117,3 +121,42 @@ class ArchiveMiddleware:
 
 def _is_robots(url: str) -> bool:
     return urlsplit(url).path == "/robots.txt"
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    """Scrapy's retries, with a pause first: `Retry-After` when the server sends one
+    (seconds or HTTP-date), else exponential backoff. A Retry-After beyond
+    RETRY_AFTER_MAX is not waited for: the run fails and the next schedule retries.
+    """
+
+    def __init__(self, settings, crawler=None):
+        super().__init__(settings)
+        self.base = settings.getfloat("RETRY_BACKOFF_BASE", 1.0)
+        self.backoff_max = settings.getfloat("RETRY_BACKOFF_MAX", 30.0)
+        self.retry_after_max = settings.getfloat("RETRY_AFTER_MAX", 120.0)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        mw = cls(crawler.settings, crawler)
+        mw.crawler = crawler
+        return mw
+
+    async def process_response(self, request, response, spider=None):
+        if request.meta.get("dont_retry") or response.status not in self.retry_http_codes:
+            return response
+        tries = request.meta.get("retry_times", 0)
+        if tries >= request.meta.get("max_retry_times", self.max_retry_times):
+            return response  # let it through: the spider's errback reports the final status
+        wait = retry_after_seconds(response.headers.get(b"Retry-After", b"").decode("latin-1"))
+        if wait is None:
+            wait = min(self.backoff_max, self.base * 2 ** tries)
+        elif wait > self.retry_after_max:
+            return response
+        await asyncio.sleep(wait)
+        return self._retry(request, response_status_message(response.status)) or response
+
+    async def process_exception(self, request, exception, spider=None):
+        if isinstance(exception, self.exceptions_to_retry) and not request.meta.get("dont_retry"):
+            await asyncio.sleep(min(self.backoff_max, self.base * 2 ** request.meta.get("retry_times", 0)))
+        return super().process_exception(request, exception)
+

@@ -45,7 +45,13 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
 
+RETRY_BACKOFF_BASE = 1.0     # seconds; doubled per retry when no Retry-After is sent
+RETRY_BACKOFF_MAX = 30.0
+RETRY_AFTER_MAX = 120.0      # a longer Retry-After fails the run; the next schedule retries
+
 DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
     # Closest to the network: the replay rewrite must see the request last and
     # the response first; the archive records what came off the wire.
     "crawler.middlewares.ReplayMiddleware": 990,

@@ -297,7 +297,7 @@ def test_connection_refused_backs_off_then_fails():
 def test_retry_after_parsing():
     now = datetime(2026, 6, 1, 12, 0, 0, tzinfo=timezone.utc)
     assert retry_after_seconds("7") == 7.0
-    assert retry_after_seconds("86400") == 300.0  # capped
+    assert retry_after_seconds("86400") == 86400.0  # the caller caps it
     assert retry_after_seconds("Mon, 01 Jun 2026 12:00:10 GMT", now=now) == 10.0
     assert retry_after_seconds("Mon, 01 Jun 2026 11:00:00 GMT", now=now) == 0.0
     assert retry_after_seconds("soon") is None and retry_after_seconds(None) is None

@@ -1,5 +1,4 @@
 """Real Scrapy crawls (child processes) against a loopback mirror of our own fixtures."""
-import gzip
 import hashlib
 import shutil
 

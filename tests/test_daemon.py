@@ -106,7 +106,6 @@ class HangingServer:
 
 
 def test_hanging_source_times_out_and_others_go_on(tmp_path):
-    replay = shared_path("replay")
     hang = HangingServer()
     try:
         db = tmp_path / "h.db"
@@ -114,7 +113,7 @@ def test_hanging_source_times_out_and_others_go_on(tmp_path):
         schedule.write_text(
             f'[timm]\ninterval_seconds = 3600\ntimeout = 4\nurls = ["{hang.url}/results-imagenet.csv"]\n\n'
             '[eff]\ninterval_seconds = 3600\n')
-        # No --replay: timm's URL is the hanging loopback server itself.
+        # No --replay: timm's URL is the hanging loopback server; eff's real URL fails offline.
         env = {**os.environ}
         proc = start("daemon", "--interval", "2", "--schedule", str(schedule), db=db, env=env)
         wait_until(lambda: q(db, "SELECT count(*) FROM crawl_runs WHERE source = 'timm' AND status = 'failed'")[0][0] >= 1
