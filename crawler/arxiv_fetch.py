@@ -120,7 +120,9 @@ class PoliteClient(arxiv.Client):
                         logger.warning("%d results, but arXiv serves at most %d per query: use "
                                        "window_queries", feed.header.total_results, QUERY_CAP)
                     return feed
-                problem = "response is not an Atom feed"
+                # Not retried: an HTML or garbled 200 is a broken endpoint or a captive portal,
+                # and waiting 3 + 6 + 12 s will not change it; the next scheduled run retries.
+                raise ArxivFetchError(f"arXiv API: response is not an Atom feed: {url}") from None
             if last:
                 raise ArxivFetchError(f"arXiv API: {problem} after {attempt + 1} tries: {url}") from None
             wait = retry_after if retry_after is not None else self.delay_seconds * 2 ** attempt

@@ -120,7 +120,8 @@ class ArchiveMiddleware:
 
 
 def _is_robots(url: str) -> bool:
-    return urlsplit(url).path == "/robots.txt"
+    # endswith: under replay the path is `/<host>/robots.txt`
+    return urlsplit(url).path.endswith("/robots.txt")
 
 
 class BackoffRetryMiddleware(RetryMiddleware):
@@ -147,16 +148,23 @@ class BackoffRetryMiddleware(RetryMiddleware):
         tries = request.meta.get("retry_times", 0)
         if tries >= request.meta.get("max_retry_times", self.max_retry_times):
             return response  # let it through: the spider's errback reports the final status
+        backoff = min(self.backoff_max, self.base * 2 ** tries)
         wait = retry_after_seconds(response.headers.get(b"Retry-After", b"").decode("latin-1"))
         if wait is None:
-            wait = min(self.backoff_max, self.base * 2 ** tries)
+            wait = backoff
         elif wait > self.retry_after_max:
             return response
+        else:  # at least the base pause even when the date has already passed
+            wait = max(wait, self.base)
         await asyncio.sleep(wait)
         return self._retry(request, response_status_message(response.status)) or response
 
     async def process_exception(self, request, exception, spider=None):
-        if isinstance(exception, self.exceptions_to_retry) and not request.meta.get("dont_retry"):
-            await asyncio.sleep(min(self.backoff_max, self.base * 2 ** request.meta.get("retry_times", 0)))
+        if _is_robots(request.url):
+            return None  # an unreachable robots.txt means "allowed": no retries, no waiting
+        tries = request.meta.get("retry_times", 0)
+        will_retry = tries < request.meta.get("max_retry_times", self.max_retry_times)
+        if isinstance(exception, self.exceptions_to_retry) and not request.meta.get("dont_retry") and will_retry:
+            await asyncio.sleep(min(self.backoff_max, self.base * 2 ** tries))
         return super().process_exception(request, exception)
 

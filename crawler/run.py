@@ -57,7 +57,14 @@ def run(source: str, out_dir: Path, urls: list[str] | None = None,
 
     from scrapy import signals
 
+    def on_request_dropped(request, spider=None):
+        # The dupefilter drops a request for a URL already fetched: after a redirect, a loop.
+        if request.meta.get("redirect_urls"):
+            hops = request.meta["redirect_urls"]
+            errors.append(f"redirect loop: {_original(hops[0])} redirected back to {_original(request.url)}")
+
     crawler.signals.connect(on_spider_error, signal=signals.spider_error)
+    crawler.signals.connect(on_request_dropped, signal=signals.request_dropped)
     # The spider takes the source's name (several sources may share one spider).
     process.crawl(crawler, name=source, urls=urls or None)
     process.start()
@@ -67,6 +74,16 @@ def run(source: str, out_dir: Path, urls: list[str] | None = None,
     summary = {"source": source, "errors": list(getattr(spider, "errors", [])) + errors,
                "unchanged": list(getattr(spider, "unchanged", [])), "stats": stats}
     return _write_summary(out_dir, summary)
+
+
+def _original(url: str) -> str:
+    """A replay URL (`http://127.0.0.1:N/<host><path>`) back to the production URL."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.hostname in ("127.0.0.1", "localhost") and "/" in parts.path[1:]:
+        return "https://" + parts.path.lstrip("/") + (f"?{parts.query}" if parts.query else "")
+    return url
 
 
 def _write_summary(out_dir: Path, summary: dict) -> dict:

@@ -182,9 +182,12 @@ def crawl(db_path: Path, sources: list[str], urls: list[str] | None = None,
     sync_sources(db, load_sources())
     db.close()
     outcomes = []
-    server = ReplayServer(replay_dir) if replay_dir else nullcontext()
+    # --replay names a mirror directory (served here on loopback) or an http:// mirror
+    # server that is already running (the fault-injection suite's).
+    external = bool(replay_dir) and replay_dir.startswith(("http://", "https://"))
+    server = ReplayServer(replay_dir) if replay_dir and not external else nullcontext()
     with server:
-        base = server.base_url if replay_dir else None
+        base = replay_dir if external else (server.base_url if replay_dir else None)
         for name in sources:
             outcome = crawl_source(db_path, name, urls, base, replay_dir, timeout, backfill, stop)
             outcomes.append(outcome)

@@ -57,8 +57,9 @@ def init(db_path):
 
 @cli.command()
 @click.argument("sources", nargs=-1)
-@click.option("--replay", "replay_dir", type=click.Path(file_okay=False),
-              help="Answer every request from this URL mirror via a loopback server.")
+@click.option("--replay", "replay_dir",
+              help="Answer every request from this URL mirror directory (via a loopback server), "
+                   "or from a running mirror server given as http://host:port.")
 @click.option("--url", "urls", multiple=True,
               help="Replace the source's start URLs (repeatable; exactly one SOURCE).")
 @click.option("--timeout", type=float, default=None, help="Seconds before a source's crawl is abandoned.")
@@ -76,7 +77,7 @@ def crawl(sources, replay_dir, urls, timeout, db_path):
                                f"(known: {', '.join(load_sources())})")
     if urls and len(names) != 1:
         raise click.UsageError("--url needs exactly one SOURCE")
-    if replay_dir and not Path(replay_dir).is_dir():
+    if replay_dir and not replay_dir.startswith(("http://", "https://")) and not Path(replay_dir).is_dir():
         raise click.UsageError(f"replay directory not found: {replay_dir}")
     outcomes = run_crawl(path, names, list(urls) or None, replay_dir,
                          timeout or DEFAULT_TIMEOUT, on_done=_progress(names))

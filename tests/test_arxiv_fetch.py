@@ -251,7 +251,7 @@ def test_http_400_error_feed_is_one_line_and_not_retried(tmp_path):
     ((200, {}, feed("error_400.xml"), 0), "arXiv API error: incorrect id format for not-an-id", 1),
     ((404, {}, b"not found", 0), "arXiv API: HTTP 404 for http://127.0.0.1:", 1),
     ((200, {"Content-Type": "text/html"}, b"<html><body>down for maintenance</body></html>", 0),
-     "arXiv API: response is not an Atom feed after 2 tries: http://", 2),
+     "arXiv API: response is not an Atom feed: http://", 1),   # not retried: fails fast
 ])
 def test_other_failures_are_one_line_errors(step, message, requests):
     with ScriptedServer([step]) as server:

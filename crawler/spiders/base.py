@@ -8,11 +8,35 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler.items import RejectItem
+from crawler.middlewares import ORIGINAL_URL
 from crawler.sources import source_for_spider
 
 
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+# Failure types → what happened, in words a person running `sota status` understands.
+_FAILURES = {
+    "ResponseDataLossError": "response cut short (body shorter than its Content-Length)",
+    "DownloadCancelledError": "response larger than the download size cap (DOWNLOAD_MAXSIZE)",
+    "DownloadTimeoutError": "timed out",
+    "TimeoutError": "timed out",
+    "DownloadConnectionRefusedError": "connection refused",
+    "ConnectionRefusedError": "connection refused",
+    "CannotResolveHostError": "host name not found (DNS)",
+    "DNSLookupError": "host name not found (DNS)",
+    "BadGzipFile": "body declared gzip but is not",
+}
+
+
+def describe(failure) -> str:
+    name = failure.type.__name__
+    detail = failure.getErrorMessage()
+    words = _FAILURES.get(name)
+    if words:
+        return words
+    return f"{name}: {detail}" if detail and detail != name else name
 
 
 class SourceSpider(scrapy.Spider):
@@ -37,13 +61,11 @@ class SourceSpider(scrapy.Spider):
         if failure.check(IgnoreRequest) and str(failure.value).startswith("unchanged"):
             self.unchanged.append(failure.request.url)
             return
+        url = failure.request.meta.get(ORIGINAL_URL, failure.request.url)
         if failure.check(HttpError):
-            response = failure.value.response
-            self.errors.append(f"HTTP {response.status} from {response.url}")
+            self.errors.append(f"HTTP {failure.value.response.status} from {url}")
         else:
-            url = getattr(failure.request, "url", "?")
-            reason = failure.getErrorMessage() or failure.type.__name__
-            self.errors.append(f"{failure.type.__name__} for {url}: {reason}".strip())
+            self.errors.append(f"{describe(failure)}: {url}")
 
     def fail(self, url: str, reason: str) -> None:
         """Record that a fetched body could not be parsed at all."""

@@ -76,6 +76,9 @@ class TimmSpider(SourceSpider):
         for line in lines[1:]:
             if not line.strip():
                 continue
+            if "\ufffd" in line:
+                yield self.reject(response.url, line, "invalid UTF-8 in row")
+                continue
             cells = next(csv.reader([line]))
             if len(cells) != len(header):
                 yield self.reject(response.url, line, f"{len(cells)} cells, header has {len(header)}")
