@@ -30,9 +30,7 @@ def crawl_settings(out_dir: Path, replay_base: str | None, log_level: str) -> Se
     settings.set("REPLAY_BASE_URL", replay_base)
     settings.set("FEEDS", {str(out_dir / "items.jsonl"): {"format": "jsonlines"}})
     settings.set("LOG_LEVEL", log_level)
-    if replay_base:
-        # The loopback mirror answers at once: no need to be polite to ourselves.
-        settings.set("DOWNLOAD_DELAY", 0)
+    if replay_base:  # the loopback mirror answers at once (spiders drop their delay too)
         settings.set("AUTOTHROTTLE_ENABLED", False)
     return settings
 

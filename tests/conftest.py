@@ -43,6 +43,17 @@ def db_path(tmp_path) -> Path:
     return tmp_path / "t.db"
 
 
+def q(db, sql: str, params=()) -> list[tuple]:
+    """Rows of `sql` on the database file `db`, from a short-lived connection of our own."""
+    import sqlite3
+
+    conn = sqlite3.connect(db, timeout=30)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

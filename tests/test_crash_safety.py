@@ -3,7 +3,6 @@ import json
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -11,18 +10,10 @@ import time
 import urllib.error
 import urllib.request
 
-from conftest import ROOT, free_port, shared_path
+from conftest import ROOT, free_port, q, shared_path
 
 REPETITIONS = 20
 SEED = 20261127
-
-
-def q(db, sql):
-    conn = sqlite3.connect(db, timeout=30)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
 
 
 def sota(*args, db):

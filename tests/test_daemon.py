@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from conftest import ROOT, free_port, shared_path
+from conftest import ROOT, free_port, q, shared_path
 from schedules.schedule import ScheduleError, load_schedule
 
 
@@ -20,14 +20,6 @@ def start(*args, db, env=None):
     return subprocess.Popen([sys.executable, "-m", "sota", *args, "--db", str(db)], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True, env=env)
-
-
-def q(db, sql):
-    conn = sqlite3.connect(db, timeout=30)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
 
 
 def wait_until(predicate, seconds, what):

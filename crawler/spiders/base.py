@@ -53,6 +53,22 @@ class SourceSpider(scrapy.Spider):
         self.start_urls = list(urls) if urls else list(self.conf["start_urls"])
         self.errors: list[str] = []
         self.unchanged: list[str] = []
+        self._keys: set[str] = set()
+
+    @classmethod
+    def update_settings(cls, settings):
+        super().update_settings(settings)
+        if settings.get("REPLAY_BASE_URL"):
+            # The loopback mirror answers at once: no politeness delay towards ourselves,
+            # whatever a spider's custom_settings ask of the real host.
+            settings.set("DOWNLOAD_DELAY", 0, priority="spider")
+
+    def first_time(self, key: str) -> bool:
+        """False for a result key this run has already yielded (a row repeated across pages)."""
+        if key in self._keys:
+            return False
+        self._keys.add(key)
+        return True
 
     def request(self, url: str, callback, **kwargs) -> scrapy.Request:
         return scrapy.Request(url, callback=callback, errback=self.on_error, **kwargs)

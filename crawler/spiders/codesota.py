@@ -26,17 +26,10 @@ class CodeSotaSpider(SourceSpider):
     name = "codesota"
     custom_settings = {"DOWNLOAD_DELAY": 1.0, "CONCURRENT_REQUESTS_PER_DOMAIN": 1}
 
-    @classmethod
-    def update_settings(cls, settings):
-        super().update_settings(settings)
-        if settings.get("REPLAY_BASE_URL"):
-            settings.set("DOWNLOAD_DELAY", 0, priority="spider")
-
     def __init__(self, urls=None, **kwargs):
         super().__init__(urls, **kwargs)
         self.produced = 0
         self.skipped: list[str] = []
-        self.seen_keys: set[str] = set()
 
     async def start(self):
         for url in self.start_urls:
@@ -86,10 +79,9 @@ class CodeSotaSpider(SourceSpider):
             published = date_only(entry.get("result_date")) or (
                 date_only(data.get("as_of")) if rank == "pick" else None)
             key = f"codesota|{task}|{benchmark}|{metric}|{entry['model_id']}"
-            if key in self.seen_keys:
+            if not self.first_time(key):
                 yield self.reject(response.url, evidence, f"{entry['model_id']} listed twice")
                 continue
-            self.seen_keys.add(key)
             self.produced += 1
             yield ResultItem(
                 source=self.name, key=key,

@@ -111,19 +111,12 @@ class HfSpider(SourceSpider):
     name = "hf"
     custom_settings = {"DOWNLOAD_DELAY": 1.0, "CONCURRENT_REQUESTS_PER_DOMAIN": 1}
 
-    @classmethod
-    def update_settings(cls, settings):
-        super().update_settings(settings)
-        if settings.get("REPLAY_BASE_URL"):
-            settings.set("DOWNLOAD_DELAY", 0, priority="spider")
-
     def __init__(self, urls=None, **kwargs):
         if not urls:
             _, conf = source_for_spider(kwargs.get("name", self.name))
             urls = [card_url(m) for m in conf.get("models", [])]
         super().__init__(urls, **kwargs)
         self.produced = 0
-        self.seen_keys: set[str] = set()
         self.empty: list[str] = []
 
     async def start(self):
@@ -186,10 +179,9 @@ class HfSpider(SourceSpider):
                 yield self.reject(url, evidence, f"{mname or mtype}: {exc}")
                 continue
             key = f"hf|{repo}|{name}|{task}|{candidates[0] or candidates[1]}|{where}|{mtype or ''}|{mname or ''}"
-            if key in self.seen_keys:
+            if not self.first_time(key):
                 yield self.reject(url, evidence, f"{mname or mtype} listed twice for {name}")
                 continue
-            self.seen_keys.add(key)
             self.produced += 1
             yield ResultItem(
                 source=self.name, key=key, model=name, dataset=dataset, metric=metric,

@@ -86,17 +86,9 @@ class PwcCoSpider(SourceSpider):
         "DOWNLOAD_TIMEOUT": 30,
     }
 
-    @classmethod
-    def update_settings(cls, settings):
-        super().update_settings(settings)
-        if settings.get("REPLAY_BASE_URL"):
-            # The loopback mirror answers at once: no need to be polite to ourselves.
-            settings.set("DOWNLOAD_DELAY", 0, priority="spider")
-
     def __init__(self, urls=None, **kwargs):
         super().__init__(urls, **kwargs)
         self.page_size = int(self.conf.get("page_size", 100))
-        self.seen_keys: set[str] = set()
 
     async def start(self):
         for url in self.start_urls:
@@ -221,9 +213,8 @@ class PwcCoSpider(SourceSpider):
                 yield self.reject(url, evidence, f"{name}: {exc}")
                 continue
             key = f"pwcco|{dataset_id}|{row['id']}|{name}"
-            if key in self.seen_keys:   # a row that moved across a page boundary while paging
+            if not self.first_time(key):   # a row that moved across a page boundary while paging
                 continue
-            self.seen_keys.add(key)
             yield ResultItem(
                 source=self.name, key=key, model=model, dataset=self.conf["dataset"],
                 metric=metric, value=value, raw_value=str(raw), source_url=url,
