@@ -36,9 +36,12 @@ def build_baseline(db: Database, dataset: str = "imagenet-1k") -> dict:
         chunk = paper_ids[i:i + 500]
         papers += [list(r) for r in db.execute(
             f"SELECT {', '.join(PAPER_FIELDS)} FROM papers WHERE id IN ({', '.join('?' * len(chunk))})", chunk)]
+    names = sorted({r[RESULT_FIELDS.index("source")] for r in results})
+    sources = [dict(r) for r in db.query(
+        f"SELECT * FROM sources WHERE name IN ({', '.join('?' * len(names))})", names)] if names else []
     return {"built": datetime.now(timezone.utc).date().isoformat(), "dataset": dataset,
             "result_fields": RESULT_FIELDS, "paper_fields": PAPER_FIELDS,
-            "results": results, "papers": papers}
+            "sources": sources, "results": results, "papers": papers}
 
 
 def write_baseline(data: dict, path: Path) -> None:
@@ -62,6 +65,7 @@ def load_baseline(db: Database, data: dict) -> int:
         return 0
     fields, pfields = data["result_fields"], data["paper_fields"]
     with write_transaction(db):
+        db["sources"].insert_all(data.get("sources", []), pk="name", ignore=True, alter=True)
         db["papers"].insert_all((dict(zip(pfields, p)) for p in data["papers"]), pk="id", ignore=True)
         rows = [{**dict(zip(fields, r)), "baseline": data["built"]} for r in data["results"]]
         db["models"].insert_all(({"name": m, "first_source": s} for m, s in
