@@ -101,9 +101,9 @@ class Daemon:
 
     def serve_forever(self, ready=None) -> int:
         """Run until SIGTERM/SIGINT; return the exit code (0)."""
-        self.prepare()
-        for sig in (signal.SIGTERM, signal.SIGINT):
+        for sig in (signal.SIGTERM, signal.SIGINT):  # first: a stop during start-up is a clean stop
             signal.signal(sig, lambda *_: self.stop.set())
+        self.prepare()
         server = ReplayServer(self.replay_dir) if self.replay_dir else nullcontext()
         with server:
             self.base_url = server.base_url if self.replay_dir else None
