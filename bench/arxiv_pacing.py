@@ -1,0 +1,107 @@
+"""Benchmark 5, arXiv pacing: a 10-page backfill window through the real client
+(`crawler.arxiv_fetch.make_client` + `fetch_papers`) against a loopback Atom server.
+
+arXiv's Terms of Use floor is one request every 3 s; the bench scales it down to FLOOR seconds
+(the same code path: `make_client(..., delay_seconds=FLOOR)`, as tests/test_arxiv_fetch.py does)
+and measures the spacing between request arrivals on the server side. Targets: mean spacing
+<= 1.1x the floor (polite but not slow), minimum spacing never below it.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+from xml.sax.saxutils import escape
+
+from bench.common import Row
+
+FLOOR = 0.1          # seconds: the real 3 s floor scaled by 1/30
+PAGES = 10
+PAGE_SIZE = 5
+
+
+def feed(start: int, size: int, total: int) -> bytes:
+    entries = []
+    for i in range(start, min(start + size, total)):
+        day = f"2020-{1 + i % 12:02d}-{1 + i % 28:02d}T12:00:00Z"
+        entries.append(f"""  <entry>
+    <id>http://arxiv.org/abs/2001.{10000 + i:05d}v1</id>
+    <title>Pacing paper {i}: scaling vision models on ImageNet</title>
+    <updated>{day}</updated>
+    <link href="https://arxiv.org/abs/2001.{10000 + i:05d}v1" rel="alternate" type="text/html"/>
+    <summary>{escape(f"Model {i} reaches {70 + i % 20}.{i % 10}% top-1 accuracy on ImageNet.")}</summary>
+    <category term="cs.CV" scheme="http://arxiv.org/schemas/atom"/>
+    <published>{day}</published>
+    <arxiv:primary_category term="cs.CV"/>
+    <author><name>Author {i}</name></author>
+  </entry>""")
+    body = f"""<?xml version='1.0' encoding='UTF-8'?>
+<feed xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/" xmlns:arxiv="http://arxiv.org/schemas/atom" xmlns="http://www.w3.org/2005/Atom">
+  <id>https://arxiv.org/api/bench-pacing</id>
+  <title>arXiv Query: bench</title>
+  <updated>2026-01-01T00:00:00Z</updated>
+  <opensearch:itemsPerPage>{size}</opensearch:itemsPerPage>
+  <opensearch:totalResults>{total}</opensearch:totalResults>
+  <opensearch:startIndex>{start}</opensearch:startIndex>
+{chr(10).join(entries)}
+</feed>
+"""
+    return body.encode("utf-8")
+
+
+class PagedFeedServer:
+    """Serves `start`/`max_results` pages of one result set; logs each request's arrival."""
+
+    def __init__(self, total: int):
+        self.hits: list[float] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                outer.hits.append(time.monotonic())
+                query = parse_qs(urlsplit(self.path).query)
+                body = feed(int(query.get("start", ["0"])[0]), int(query.get("max_results", ["10"])[0]), total)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/atom+xml; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        class Server(ThreadingHTTPServer):
+            daemon_threads = True
+
+        self.httpd = Server(("127.0.0.1", 0), Handler)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def __enter__(self):
+        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def run(out: Path, quick: bool, notes: list[str]) -> list[Row]:
+    from crawler.arxiv_fetch import DEFAULT_QUERY, fetch_papers, make_client
+
+    total = PAGES * PAGE_SIZE
+    with PagedFeedServer(total) as server:
+        client = make_client(server.base_url, None, delay_seconds=FLOOR, timeout=10.0, page_size=PAGE_SIZE)
+        papers = list(fetch_papers(DEFAULT_QUERY, since="2020-01-01", until="2020-12-31", client=client))
+    if len(server.hits) != PAGES or len(papers) != total:
+        raise AssertionError(f"expected {PAGES} requests and {total} papers, got {len(server.hits)} and {len(papers)}")
+    gaps = [b - a for a, b in zip(server.hits, server.hits[1:])]
+    mean, low = sum(gaps) / len(gaps), min(gaps)
+    notes.append(f"arxiv pacing: {PAGES} pages x {PAGE_SIZE} papers, floor {FLOOR} s (3 s scaled by "
+                 f"{FLOOR / 3:.3f}); server-side gaps {', '.join(f'{g * 1000:.0f}' for g in gaps)} ms")
+    return [Row.compare("arxiv pacing: mean request spacing (s) vs floor", mean, FLOOR, "<= 1.1"),
+            Row.compare("arxiv pacing: min request spacing (s) vs floor", low, FLOOR, ">= 1.0")]
