@@ -1,27 +1,35 @@
-"""Vocabulary of :mod:`ingest.extract`: precompiled patterns, keyword cues, helpers.
+"""Vocabulary of :mod:`ingest.extract`: precompiled patterns, keyword cues, text readers.
 
-How abstracts phrase ImageNet results lives here; the rules combining the
-pieces live in ``extract.py``.
+How abstracts phrase ImageNet results lives here, as patterns and as small functions that
+read a span of text (`scan_cues`, `tail_kind`, `frames_transfer`, ...); the rules combining
+what they read live in ``extract.py`` and ``extract_claim.py``.
 
-Speed and safety.  The abstract is scanned a fixed number of times, each by a
-pattern that fails fast: numbers start with a digit, and all cue words
-(metrics, datasets, settings, comparisons, extra data, clause separators) are
-found by ONE keyword trie compiled into a regex (first-character dispatch,
-anchored at word starts), each hit then classified by a short ``match`` at
-that offset.  Case-insensitive matching runs on a lower-cased copy of the
-abstract with the same offsets (IGNORECASE is several times slower in ``re``).
-No pattern has nested quantifiers over overlapping classes; repetitions that
-could run long are bounded, so hostile input stays linear.
+Speed and safety.  Each scan is one pattern that fails fast: numbers are found from their
+anchors with ``str.find``; all cue words (metrics, datasets, settings, comparisons, extra
+data, clause separators) are found by ONE keyword trie compiled into a regex, anchored at
+word starts, each hit then classified by a short ``match`` at its offset.  ``re`` only
+skips ahead quickly (in C, like ``str.find``) when a pattern starts with a literal; a
+leading character class is much slower and a leading look-behind slower still, so
+patterns start with a literal or a digit where they can, look-behinds come after the
+first character, and cheap exact pre-tests (substrings, first-letter look-aheads) run
+before patterns that would fail anyway.  Case-insensitive matching runs on a lower-cased
+copy of the abstract with the same offsets (IGNORECASE is several times slower).  No
+pattern has nested quantifiers over overlapping classes, and repetitions that could run
+long are bounded, so hostile input stays linear.
 """
 
 from __future__ import annotations
 
-import functools
 import re
+from itertools import islice
 
 HY = "[-\u2010-\u2015\u2212]"  # ASCII hyphen, unicode hyphens/dashes, minus sign
 NUM = r"[0-9]{1,3}(?:\.[0-9]{1,4})?"  # a percentage-sized number: 0-999, <= 4 decimals
 NUM_END = r"(?![0-9]|[.,][0-9])"  # not the prefix of a longer number or version string
+# NUM, not the tail of a longer number or version string ("1.1.1", "123.4").  The look-behind
+# comes after the first digit so that the pattern starts with a digit class: ``re`` then only
+# tries the few digits of a window instead of every position.
+WHOLE_NUM = r"[0-9](?<![0-9.,][0-9])[0-9]{0,2}(?:\.[0-9]{1,4})?"
 
 # --- numbers (run on the lower-cased abstract) ------------------------------------------
 # Numbers are found from their anchors, each a quick ``str.find`` loop: a percent sign
@@ -29,9 +37,10 @@ NUM_END = r"(?![0-9]|[.,][0-9])"  # not the prefix of a longer number or version
 # number glued before it ("87.3 top-1 accuracy") or introduced after it ("accuracy of
 # 84.4", "mCE of 45.2").  The number is then read with a short regex next to the anchor.
 PERCENT_ANCHORS = ("%", "\uff05", "percent", "per cent")
+PERCENT_WORD_RE = re.compile(r"per(?:cent| cent)")  # both spelled-out anchors
 METRIC_ANCHORS = ("acc", "err", "mce", "top")
 # The number ending right before an anchor; the look-behind keeps "1.1.1" and "123.4" whole.
-NUMBER_BEFORE_RE = re.compile(r"(?<![0-9.,])(" + NUM + r")[\s~$]{0,3}(?:\\[,;:! ])?[\s~$]{0,3}[\\(]?$")
+NUMBER_BEFORE_RE = re.compile("(" + WHOLE_NUM + r")[\s~$]{0,3}(?:\\[,;:! ])?[\s~$]{0,3}[\\(]?$")
 NOT_BEFORE_NUMBER = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-\u2010\u2011\u2012\u2013\u2014\u2015\u2212")
 METRIC_NUMBER_RE = re.compile(
     r"(?:accuracy|acc\.|errors?(?:\s+rates?)?|err\b|mce\b|top" + HY + r"?\s?[15])"
@@ -41,26 +50,57 @@ METRIC_NUMBER_RE = re.compile(
 # "90.0 fine-tuning top-1 accuracy", "80.4 zero-shot top-1": a bare number, then a
 # setting word or two, then the metric anchor.
 GLUED_THROUGH_RE = re.compile(
-    r"(?<![0-9.,])(" + NUM + r")\s{1,2}(?:(?:zero" + HY + r"?\s?shot|few" + HY + r"?\s?shot|fine" + HY
+    "(" + WHOLE_NUM + r")\s{1,2}(?:(?:zero" + HY + r"?\s?shot|few" + HY + r"?\s?shot|fine" + HY
     + r"?\s?tun(?:ing|ed)|finetun(?:ing|ed)|linear(?:" + HY + r"?\s?prob(?:e|ing))?|single" + HY + r"?\s?crop"
     r"|center" + HY + r"?\s?crop|imagenet(?:" + HY + r"?1k)?|in" + HY + r"?1k)\s{1,2}){1,2}$"
 )
 # "79.1/94.4% top-1/top-5": the bare left number of a slash pair.
-SLASH_LEFT_RE = re.compile(r"(?<![0-9.,])(" + NUM + r")\s?/\s?$")
+SLASH_LEFT_RE = re.compile("(" + WHOLE_NUM + r")\s?/\s?$")
 TO_NUMBER_RE = re.compile(r"\s{0,3}to\s{1,3}\$?(" + NUM + ")" + NUM_END + r"(\s{0,2}\\?%)?")
 
 # --- sentences (run on the original abstract: capitals matter) ---------------------------
-# A sentence ends at ".", "!" or "?" (maybe closing a quote or bracket) before white space and
-# a capital, digit or opening bracket (checked in Python), or at a blank line.
-SENT_END_RE = re.compile(r"[.!?][\"'\u201d\u2019)\]]{0,3}\s")
-PARAGRAPH_RE = re.compile(r"\n[ \t]*\n")
-SENT_START_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789([\"\u201c")
+# A sentence starts after ".", "!" or "?" (maybe closing a quote or bracket), white space (at
+# most 20 characters from the stop on), and then a capital, digit or opening bracket; or after
+# a blank line.  A stop right after an abbreviation ("e.g.", "et al.", "vs.") ends nothing.
 ABBREVIATIONS = ("e.g", "i.e", "et al", " vs", "(vs", " cf", "(cf", "fig", " eq", "approx", "resp", " no", " ref")
+
+
+def _not_after(words: tuple, last: str) -> str:
+    """Negative look-behinds: the text so far does not end with a word (any letter case) and
+    then one character of the class `last` (the one just matched)."""
+    by_len: dict[int, list[str]] = {}
+    for w in words:
+        by_len.setdefault(len(w), []).append("".join(
+            f"[{c}{c.upper()}]" if c.isalpha() else re.escape(c) for c in w))
+    return "".join(f"(?<!(?:{'|'.join(alts)}){last})" for _, alts in sorted(by_len.items()))
+
+
+_CLOSE = "[\"'\u201d\u2019)\\]]"
+
+
+def _sentence_start_re(stop: str) -> re.Pattern:
+    """A sentence start after a `stop` character: the match ends where the sentence starts.
+    The white space is bounded by the alternatives: 20 characters from the stop in all."""
+    return re.compile(  # (the look-ahead first: most stops are decimal points, ruled out at once)
+        stop + "(?=[\\s\"'\u201d\u2019)\\]])" + _not_after(ABBREVIATIONS, stop)
+        + "(?:\\s\\s{0,18}|C\\s\\s{0,17}|C{2}\\s\\s{0,16}|C{3}\\s\\s{0,15})".replace("C", _CLOSE)
+        + "(?=[A-Z0-9(\\[\"\u201c])"
+    )
+
+
+# Two patterns, so that the common one starts with a literal "." (which ``re`` finds as fast as
+# ``str.find``, many times faster than a character class); "!" and "?" are rare in abstracts.
+SENT_START_DOT_RE = _sentence_start_re("\\.")
+SENT_START_MARK_RE = _sentence_start_re("[!?]")
+PARAGRAPH_RE = re.compile(r"\n[ \t]*\n")
 
 # --- per-number context (lower-cased abstract unless noted) -----------------------------
 # Right after the number: a difference or a share, not an accuracy.
+# (Only whether they match counts.  The words start with a letter, so the text before them
+# is read one way only, possessively ("*+"), and a look-ahead lists their first letters: the
+# pattern fails fast instead of trying every word after each reading of that text.)
 DELTA_POST_RE = re.compile(
-    r"\s{0,3}(?:\\?%|\uff05|percent)?\s{0,3}\)?\s{0,2}(?:points?\b|pts?\b|pp\b|p\.p\.|relative|absolute|higher"
+    r"\s{0,3}+(?:\\?%|\uff05|percent)?+\s{0,3}+\)?+\s{0,2}+(?=[abcdfghilmoprstw])(?:points?\b|pts?\b|pp\b|p\.p\.|relative|absolute|higher"
     r"|lower|better|worse|more\b|less\b|fewer|faster|slower|smaller|larger|gains?\b|boost|improvement|increase"
     r"|decrease|reduction|drop|margin|speed" + HY + r"?up|of\b|sparsity|compression|masking|mask\b|overlap"
     r"|labels?\b|labell?ed|annotat|data\b|training\s+data)"
@@ -74,6 +114,8 @@ _DELTA_NOUNS = frozenset(w + s for w in ("improvement", "gain", "boost", "increa
                                           "decrease", "reduction", "degradation", "difference", "gap")
                          for s in ("", "s"))
 _BOUND_WORDS = frozenset("than within over above below under beyond exceeding".split())
+# Every word the rules below look at last (after dropping fillers).
+_TAIL_WORDS = _FILLERS | _BOUND_WORDS | {"to", "by", "of", "least", "from", "vs", "vs.", "versus", "against", "with"}
 
 
 def tail_kind(tail: str) -> str | None:
@@ -85,7 +127,11 @@ def tail_kind(tail: str) -> str | None:
         return "delta"  # "(absolute 7.8%)", "a relative 30%'
     if t[-1] in "+\u00b1" or (t[-1] in "-\u2212" and (len(t) < 2 or not (t[-2].isalnum() or t[-2] == ")"))):
         return "delta"
-    words = t.replace("~", " ~ ").replace("(", " ").split()[-8:]
+    t = t.replace("~", " ~ ").replace("(", " ")
+    last = t.rsplit(None, 1)
+    if not last or last[-1] not in _TAIL_WORDS:
+        return None  # (the common case, told by the last word alone)
+    words = t.split()[-8:]
     while words and (words[-1] in _FILLERS or (words[-1] == "to" and words[-2:-1] == ["up"])):
         if words.pop() == "to":
             words.pop()  # "by up to 3%"
@@ -106,11 +152,11 @@ def tail_kind(tail: str) -> str | None:
 # Another metric named right after / before the number (original case: "IS", "AP" are
 # acronyms, while "is" and "map" are words).
 NON_METRIC = (
-    r"(?:m?AP(?:50|75|_?[bmslSML]|\^?(?:box|mask))?|mIoU|IoU|FID|IS|BLEU|PSNR|SSIM|CIDEr|PQ|NDCG|AUC|AUROC|AUPR"
+    r"(?=[mAIFBPSCNWGMf]|(?i:[bmrpstle]))(?:m?AP(?:50|75|_?[bmslSML]|\^?(?:box|mask))?|mIoU|IoU|FID|IS|BLEU|PSNR|SSIM|CIDEr|PQ|NDCG|AUC|AUROC|AUPR"
     r"|FPR\d*|mFR|WER|F1|GFLOPs|FLOPs?|MACs|fps|(?i:box\s+AP|mask\s+AP|recall|precision|mean\s+flip\s+rate"
     r"|sparsity|throughput|latency|speed" + HY + r"?ups?|memory|energy|bits?/dim))"
 )
-NON_POST_RE = re.compile(r"\s{0,3}(?:\\?%|percent)?\s{0,3}\)?\s{0,2}(?:(?i:top" + HY + r"?1|average|mean)\s+)?"
+NON_POST_RE = re.compile(r"\s{0,3}+(?:\\?%|percent)?+\s{0,3}+\)?+\s{0,2}+(?:(?i:top" + HY + r"?1|average|mean)\s+)?"
                          + NON_METRIC + r"(?![A-Za-z])")
 NON_PRE_RE = re.compile(r"(?<![A-Za-z])" + NON_METRIC + r"(?![A-Za-z])")
 APPROX_WORDS = (" about", " around", " roughly", " nearly", " almost", " approximately", "~")
@@ -181,10 +227,6 @@ def _trie_regex(words: list[str]) -> str:
 _KEYWORDS = sorted({w.replace("_", " ") for w in " ".join(  # "_" joins multi-word keywords
     (_SEPARATORS, _DATASET_WORDS, _SETTING_WORDS, _COMPARE_WORDS, _EXTRA_WORDS, _METRIC_WORDS)).split()})
 CUE_RE = re.compile(r"[,;:%]|(?<![a-z0-9])" + _trie_regex(_KEYWORDS))
-# "pre-training ... fine-tuning" framing, found abstract-wide by `find_cues`:
-# (text to find, cue keyword it starts)
-FRAMING_KEYWORDS = (("pre-train", "pre"), ("pretrain", "pre"), ("pre train", "pre"), ("fine-tun", "fine"),
-                    ("finetun", "fine"), ("fine tun", "fine"), ("transfer", "transfer"))
 
 # Refinements, matched at the cue's offset in the lower-cased text.
 K_RE = re.compile(r"top" + HY + r"?\s?([15])(?![0-9a-z])")
@@ -221,9 +263,6 @@ EXTRA_NAMED_RE = re.compile(  # on the original text, for the corpus name as wri
     r"|DataComp(?:" + HY + r"[0-9]+[MB])?|COYO(?:" + HY + r"[0-9]+[MB])?|WebLI|CC[0-9]+M)(?![A-Za-z])"
 )
 DIGIT_RE = re.compile(r"[0-9]")
-CLAUSE_END_RE = re.compile(r"[.;!?](?:\s|$)")
-EXTRA_ANY_RE = re.compile(r"jft|ig-|instagram|laion|yfcc|webimagetext|datacomp|coyo|webli|cc[0-9]|web|weak|extra"
-                          r"|external|additional|alt|large")
 NO_EXTRA_RE = re.compile(r"\b(?:without|no|w/o)\s+(?:any\s+)?(?:extra|external|additional)\s")
 EXTRA_WORD_RE = re.compile(
     r"web" + HY + r"?\s?scale|weakly" + HY + r"?\s?(?:supervised|labell?ed)|weak\s+supervision"
@@ -252,36 +291,62 @@ DATASET_IDS = {
 }
 
 
+def scan_cues(low: str, text: str, a: int, b: int, limit: int = 20000) -> list:
+    """Cues (start, end, family, value) in [a, b), in order, non-overlapping: a hit inside
+    the text the previous cue consumed ("top-1", "extra training data") is skipped.  At most
+    `limit` hits of CUE_RE are read (hostile input).  See `read_cue` for the families."""
+    out, last = [], a
+    for m in islice(CUE_RE.finditer(low, a, b), limit):
+        s, e = m.span()
+        if s < last:
+            continue
+        w = m.group()
+        if w in _SEPARATOR_CUES:  # the commonest cue, inlined: a clause separator
+            if w in ",;:" or not low[e:e + 1].isalpha():
+                out.append((s, e, "sep", w))
+        elif w == "%":  # "1% of the labels": a label fraction (the cue ends at "%": "ImageNet" is read next)
+            if LABEL_FRACTION_RE.match(low, s):
+                out.append((s, e, "set", "semi_supervised"))
+        elif not (w in _WHOLE_WORDS and low[e:e + 1].isalpha()):  # not "android", "thanks", "topology"
+            cue = _READERS[w](low, text, s, e, w)
+            if cue:
+                out.append((s,) + cue)
+                last = cue[0]
+    return out
+
+
+# Readers: (low, text, s, e, w) for keyword w = low[s:e] -> (end, family, value) or None.
 def read_cue(low: str, text: str, s: int, e: int) -> tuple | None:
-    """Classify the keyword low[s:e] found by CUE_RE.
+    """Classify the keyword low[s:e] (a cue keyword, or a framing key).
 
     Returns (end, family, value) or None.  Families: sep, k, kind, ds, set, cmp,
     xnamed (extra data, named), xun (extra data, unnamed), xneg (no extra data),
     pre (pre-training mentioned), xfer ("transferred to").
     """
     w = low[s:e]
-    nxt = low[e:e + 1]
-    if w in ",;:":
-        return e, "sep", w
-    if w not in PREFIX_WORDS and nxt.isalpha() and w not in ("top", "acc", "err", "imagenet", "ig-", "alt"):
+    if w in _WHOLE_WORDS and low[e:e + 1].isalpha():
         return None  # a longer word: "android", "thanks", "topology"
-    if w in _SEP_SET:
-        return e, "sep", w
-    if w == "top":
-        m = K_RE.match(low, s)
-        return (m.end(), "k", int(m.group(1))) if m else None
-    if w in ("acc", "err", "mce", "corruption"):
-        m = (ACC_RE if w == "acc" else ERR_RE if w == "err" else MCE_RE).match(low, s)
-        return (m.end(), "kind", "mce" if w in ("mce", "corruption") else w) if m else None
-    if w in _DATASET_SET or w.startswith(("imagenet", "in-2", "in2")):
-        return _read_dataset(low, text, s, e, w)
-    if w in _SETTING_SET or w == "without":
-        return _read_setting(low, s, e, w)
-    if w in _COMPARE_SET:
-        if (w == "relative" and not RELATIVE_TO_RE.match(low, s)) or (w == "winning" and not WINNING_RE.match(low, s)):
-            return None
-        return e, "cmp", w
-    return _read_extra(low, text, s, e, w)
+    return _READERS[w](low, text, s, e, w)
+
+
+def _read_sep(low: str, text: str, s: int, e: int, w: str) -> tuple | None:
+    return e, "sep", w
+
+
+def _read_top(low: str, text: str, s: int, e: int, w: str) -> tuple | None:
+    m = K_RE.match(low, s)
+    return (m.end(), "k", int(m.group(1))) if m else None
+
+
+def _read_kind(low: str, text: str, s: int, e: int, w: str) -> tuple | None:
+    m = (ACC_RE if w == "acc" else ERR_RE if w == "err" else MCE_RE).match(low, s)
+    return (m.end(), "kind", "mce" if w in ("mce", "corruption") else w) if m else None
+
+
+def _read_compare(low: str, text: str, s: int, e: int, w: str) -> tuple | None:
+    if (w == "relative" and not RELATIVE_TO_RE.match(low, s)) or (w == "winning" and not WINNING_RE.match(low, s)):
+        return None
+    return e, "cmp", w
 
 
 def _read_dataset(low: str, text: str, s: int, e: int, w: str) -> tuple | None:
@@ -303,7 +368,7 @@ def _read_dataset(low: str, text: str, s: int, e: int, w: str) -> tuple | None:
     return e, "ds", ds
 
 
-def _read_setting(low: str, s: int, e: int, w: str) -> tuple | None:
+def _read_setting(low: str, text: str, s: int, e: int, w: str) -> tuple | None:
     name = None
     if (w == "zero" and ZERO_RE.match(low, s)) or w == "one-shot":
         name = "zero_shot" if w == "zero" else "few_shot"
@@ -343,51 +408,37 @@ def _read_extra(low: str, text: str, s: int, e: int, w: str) -> tuple | None:
     return (m.end(), "xnamed", m.group()) if m else None
 
 
-def find_cues(low: str, text: str, words: tuple, limit: int = 200) -> list:
-    """Cues at word-start occurrences of a few rare `words` anywhere in the text, in order.
-    For abstract-wide facts a handful of ``str.find`` loops beats any regex scan."""
-    hits: list = []
-    for w, key in words:
-        i = low.find(w)
-        while i >= 0 and len(hits) < limit:
-            if not i or not low[i - 1].isalnum():
-                hits.append((i, -len(key), key))
-            i = low.find(w, i + 1)
-    out, taken = [], set()
-    for i, _, w in sorted(hits):
-        if i not in taken:
-            cue = read_cue(low, text, i, i + len(w))
-            if cue:
-                taken.add(i)
-                out.append((i,) + cue)
-    return out
+_SEP_SET = frozenset(_SEPARATORS.split())
+_SEPARATOR_CUES = _SEP_SET | {",", ";", ":"}
+_DATASET_SET = frozenset(w.replace("_", " ") for w in _DATASET_WORDS.split())
+_SETTING_SET = frozenset(_SETTING_WORDS.split())
+_COMPARE_SET = frozenset(_COMPARE_WORDS.split())
 
 
-def scan_cues(low: str, text: str, a: int, b: int, rx: re.Pattern = CUE_RE, limit: int = 20000) -> list:
-    """Cues (start, end, family, value) in [a, b), in order, non-overlapping."""
-    out, last = [], a
-    for i, m in enumerate(rx.finditer(low, a, b)):
-        if i >= limit:
-            break
-        s, e = m.span()
-        if s < last:
-            continue
-        w = m.group()
-        if w == "%":  # "1% of the labels": a label fraction (the cue ends at "%": "ImageNet" is read next)
-            if LABEL_FRACTION_RE.match(low, s):
-                out.append((s, e, "set", "semi_supervised"))
-            continue
-        if w in _SEP_SET or w in ",;:":  # the commonest cue, inlined: a clause separator
-            if w in ",;:" or not low[e:e + 1].isalpha():
-                out.append((s, e, "sep", w))
-            continue
-        cue = read_cue(low, text, s, e)
-        if cue:
-            out.append((s,) + cue)
-            last = cue[0]
-    return out
+def _reader(w: str):
+    """The function classifying keyword w (and the framing keys "pre", "fine", "transfer")."""
+    if w in _SEP_SET:
+        return _read_sep
+    if w == "top":
+        return _read_top
+    if w in ("acc", "err", "mce", "corruption"):
+        return _read_kind
+    if w in _DATASET_SET:
+        return _read_dataset
+    if w in _SETTING_SET or w == "without":
+        return _read_setting
+    if w in _COMPARE_SET:
+        return _read_compare
+    return _read_extra
 
 
+_READERS = {w: _reader(w) for w in _KEYWORDS + ["pre", "transfer"]}
+# Keywords that are no cue when more letters follow ("android"); the others are prefixes
+# ("outperforms") or read further by their reader ("top-1", "accuracy", "ImageNet-1K").
+_WHOLE_WORDS = frozenset(_READERS) - PREFIX_WORDS - {"top", "acc", "err", "imagenet", "ig-", "alt"}
+
+
+# --- abstract-wide readers ---------------------------------------------------------------
 def last_dataset(low: str, text: str, a: int, b: int) -> str | None:
     """The last dataset named in [a, b): find the last ImageNet-family mention by reverse
     search, then let any other dataset named after it win ("... on CIFAR-10.")."""
@@ -398,162 +449,64 @@ def last_dataset(low: str, text: str, a: int, b: int) -> str | None:
     return found[-1] if found else None
 
 
-def extra_after(low: str, text: str, a: int, b: int) -> str | bool | None:
-    """Extra pre-training data stated in [a, b) right after a model's name ("ViT-G
-    pre-trained on JFT", "CoCa is pretrained on web-scale alt-text data")."""
-    end = min(b, a + 160)
-    stop = CLAUSE_END_RE.search(low, a, end)
-    end = stop.start() if stop else end
-    if not EXTRA_ANY_RE.search(low, a, end):
-        return None  # the common case: one quick scan
-    cmp = TOKEN_COMPARE_RE.search(low, a, end)
-    end = cmp.start() if cmp else end  # "X outperforms Y pre-trained on JFT": Y's data
-    if ONLY_IMAGENET_RE.search(low, a, end) or NO_EXTRA_RE.search(low, a, end):
-        return None
-    named = EXTRA_NAMED_RE.search(text, a, end)
-    if named:
-        return named.group()
-    return True if EXTRA_WORD_RE.search(low, a, end) else None
+# "pre-training ... fine-tuning" framing, found abstract-wide by `framing_cues`:
+# (pattern, its spellings in order, cue keyword they start)
+_FRAMING = ((re.compile(r"pre(?:-train|train| train)"), ("pre-train", "pretrain", "pre train"), "pre"),
+            (re.compile(r"fine(?:-tun|tun| tun)"), ("fine-tun", "finetun", "fine tun"), "fine"),
+            (re.compile(r"transfer"), ("transfer",), "transfer"))
 
 
-_SEP_SET = frozenset(_SEPARATORS.split())
-_DATASET_SET = frozenset(w.replace("_", " ") for w in _DATASET_WORDS.split())
-_SETTING_SET = frozenset(_SETTING_WORDS.split())
-_COMPARE_SET = frozenset(_COMPARE_WORDS.split())
-
-# --- model names (original text: capitals matter) ----------------------------------------
-# Capital-first so the scan skips lower-case text fast; `scan_tokens` drops tokens glued
-# to a preceding word character or hyphen.
-TOKEN_RE = re.compile(r"[A-Z][A-Za-z0-9]*(?:[-/.][A-Za-z0-9]+)*")
-TOKEN_CONT_RE = re.compile(r" (?:V\d+|v\d+|\d+x\d+d|Transformers?|Networks?|Nets?)\b")
-# Comparison words before a model name; "over" only counts here ("2.3% over ResNet-50").
-TOKEN_COMPARE_RE = re.compile(  # on the lower-cased text
-    r"\b(?:than|vs\.?|versus|outperform\w*|surpass\w*|beat(?:s|ing)?|exceed\w*|compared|unlike|against"
-    r"|previous(?:ly)?|prior|baselines?|humans?|relative\s+to|winner|winning\s+entry|over|match\w*)\b")
-CLAUSE_RE = re.compile(r"[,;:]|\b(?:and|while|whereas|but|which|whilst)\b")
-LIST_GAP_RE = re.compile(r"[\s,]*(?:(?:and|or|the|a|an)\b[\s,]*){0,3}")
-SIZE_MODEL_RE = re.compile(
-    r"(?<![-\w])(?P<size>Atto|Femto|Pico|Nano|Tiny|Small|Base|Large|Huge|Giant|Gigantic|Enormous|XL|XXL|[HLGBST])"
-    r"\s+(?:model|variant|version|network)\b"
-)
-WITH_MODEL_RE = re.compile(r"\b(?:with|using|for)\s+(?:(?:a|an|the|our|single|vanilla|standard|plain)\s+){0,3}")
-PARAMS_RE = re.compile(
-    r"(?<![\w.])([0-9]+(?:\.[0-9]+)?)\s?" + HY + r"?\s?(k|m|b|million|billion)\b\s?" + HY + r"?\s?"
-    r"(?:param(?:eter)?s?\b|(?:[a-z]\w*\s+)?(?:model|network|variant)\b)"
-)
-# "28.3M, 49.7M, and 87.9M parameters": a list of counts, zipped with a list of results.
-PARAM_LIST_RE = re.compile(
-    r"((?:[0-9]+(?:\.[0-9]+)?\s?(?:k|m|b|million|billion)\b(?:\s?,\s?(?:and\s+)?|\s+and\s+)?){2,12})\s?param"
-)
-PARAM_NUMBER_RE = re.compile(r"(?<![\w.])([0-9]+(?:\.[0-9]+)?)\s?(k|m|b|million|billion)\b")
-MULTIPLIER = {"k": 10**3, "m": 10**6, "million": 10**6, "b": 10**9, "billion": 10**9}
-SUBJECT_RE = re.compile(
-    r"\b(?i:an?|the|our|these|this)\s+((?:[a-z][\w\-]*\s+){0,5}?[a-z][\w\-]*)\s+"
-    r"(?:achieves?|attains?|obtains?|reach(?:es)?|gets?|yields?|sets?|scores?|hits?)\b"
-)
-GENERIC_SUBJECTS = frozenset("model method approach network framework system architecture".split())
-PAREN_STRIP_RE = re.compile(r"\([^()]{0,80}\)")
-# Own-model definitions: "we introduce DaViT", "presents Contrastive Captioner (CoCa)".
-DEFINE_RE = re.compile(
-    r"(?:we\s+(?:propose|introduce|present|call|term|dub|name|launch|develop)\w*"
-    r"|(?:paper|work|report)\s+(?:presents|introduces|proposes|describes)|called|named|dubbed|termed|coined)"
-    r"\s+(?:(?:it|them|this|a|an|the|new|novel|simple|family\s+of|series\s+of)\s+){0,4}"
-)
-ACRONYM_RE = re.compile(r"\(\s?([A-Za-z][A-Za-z0-9]*(?:[-/][A-Za-z0-9]+)*)\s?\)")
-CAP_PHRASE_RE = re.compile(r"[A-Z][\w\-]*(?: [A-Z][\w\-]*){0,2}")
-
-# Capitalised tokens that are datasets, venues, hardware or generic acronyms, never models.
-NOT_MODELS = frozenset(
-    """imagenet ilsvrc cifar coco mscoco ade20k vtab jft laion yfcc voc pascal lvis kinetics places
-    inaturalist objectnet svhn mnist flickr30k msr-vtt nocaps vqa nlvr2 snli-ve glue squad wmt real
-    cnn cnns dnn dnns rnn lstm gan gans nlp cv sota mlp mlps gpu gpus tpu tpus api url http https
-    flops gflops macs ap map iou miou fid is bleu rgb ocr ai ml dl rl ssl mim iccv cvpr eccv neurips
-    icml iclr tpami aaai arxiv github code top top-1 top-5 se ii iii iv vi mce fps vit-based
-    in-1k in-21k in-22k ig instagram pytorch tensorflow jax keras cuda lsvrc""".split()
-)
-NOT_MODEL_PREFIXES = ("imagenet", "ilsvrc", "cifar", "coco", "kinetics", "jft", "laion", "ig-", "top-",
-                      "voc", "ade", "in-", "yfcc", "places", "caltech", "food", "stl-", "sun-", "msr-",
-                      "lvis", "nlvr", "snli", "vqa", "flickr", "lsvrc", "ms-coco")
-SIZE_SUFFIX = re.compile(r"[-/](?:\d|[A-Z]|Tiny|Small|Base|Large|Huge|Giant)")
-_CAMEL_RE = re.compile(r"[a-z][A-Z]")
-
-
-@functools.lru_cache(maxsize=4096)
-def is_model_token(tok: str) -> bool:
-    """Does a capitalised token look like a model name ("DaViT", "ViT-G/14", "MAE")?"""
-    low = tok.lower()
-    if len(tok) < 2 or low in NOT_MODELS or low.startswith(NOT_MODEL_PREFIXES):
+def frames_transfer(low: str, text: str, limit: int = 200) -> bool:
+    """Does the abstract frame its results as pre-training then fine-tuning or transfer?
+    ("pre-training on large datasets and fine-tuning the model on a target task"): a
+    pre-training mention whose next framing cue is a fine-tuning or "transferred to" one,
+    within 160 characters of the same sentence.  The cues are those of `framing_cues`."""
+    if "train" not in low or ("fine" not in low and "transfer" not in low):
         return False
-    if _CAMEL_RE.search(tok):  # camel case: CoCa, ResNet, ConvNeXt, iGPT
-        return True
-    if not tok[0].isupper():
-        return False
-    if any(c.isdigit() for c in tok) or SIZE_SUFFIX.search(tok):  # GPT-3, Swin-L, BASIC-L
-        return True
-    # acronyms and capitalised acronyms: MAE, CLIP, EVA, NASNet (stop-listed ones excluded)
-    return tok.replace("-", "").isupper() or sum(c.isupper() for c in tok) >= 2
-
-
-def scan_tokens(text: str, low: str, a: int, b: int) -> list[tuple]:
-    """Model-like tokens in text[a:b] as (start, end, is_baseline, name).
-
-    A token is a baseline when a comparison word precedes it in the same clause
-    ("outperforming X", "vs X", "over X") or it continues such a list
-    ("than CLIP, ALIGN and BASIC").
-    """
-    out, last_end, in_cmp = [], a, False
-    for m in TOKEN_RE.finditer(text, a, b):
-        tok = m.group()
-        if (m.start() and (text[m.start() - 1].isalnum() or text[m.start() - 1] in "_-")) \
-                or not is_model_token(tok):
+    pre = _word_starts(low, *_FRAMING[0][:2])
+    if not pre:
+        return False  # (the pre-training mentions come first, so none are among the cues)
+    hits = [pre] + [_word_starts(low, rx, variants) for rx, variants, _ in _FRAMING[1:]]
+    if sum(map(len, hits)) > limit:  # hostile input: read the cues as listed
+        cues = framing_cues(low, text, limit)
+        return any(c[2] == "pre" and d[2] in ("set", "xfer") and 0 < d[0] - c[1] <= 160
+                   and "." not in low[c[1]:d[0]] for c, d in zip(cues, cues[1:]))
+    events = sorted((i, key) for found, (_, _, key) in zip(hits, _FRAMING) for i in found)
+    for at, (i, key) in enumerate(events):
+        if key != "pre":
             continue
-        cont = TOKEN_CONT_RE.match(text, m.end(), b)  # "ConvNeXt V2", "ResNeXt-101 32x48d"
-        end = cont.end() if cont else m.end()
-        gap = low[last_end:m.start()]
-        cmp = None
-        for cmp in TOKEN_COMPARE_RE.finditer(gap):
-            pass
-        if cmp is not None:
-            in_cmp = CLAUSE_RE.search(gap, cmp.end()) is None
-        else:
-            in_cmp = in_cmp and LIST_GAP_RE.fullmatch(gap) is not None
-        out.append((m.start(), end, in_cmp, text[m.start():end]))
-        last_end = end
+        end = i + 3  # a pre-training mention is always a cue, ending after "pre"
+        for j, next_key in events[at + 1:]:
+            cue = read_cue(low, text, j, j + len(next_key))  # (only the next cue counts)
+            if cue is not None:
+                if cue[1] in ("set", "xfer") and 0 < j - end <= 160 and "." not in low[end:j]:
+                    return True
+                break
+    return False
+
+
+def _word_starts(low: str, rx: re.Pattern, variants: tuple) -> list[int]:
+    """Word-start positions of rx's matches, spelling by spelling (`variants` order)."""
+    found: dict[str, list[int]] = {v: [] for v in variants}
+    for m in rx.finditer(low):  # one scan for all spellings (they start alike)
+        found[m.group()].append(m.start())
+    return [i for v in variants for i in found[v] if not i or not low[i - 1].isalnum()]
+
+
+def framing_cues(low: str, text: str, limit: int = 200) -> list:
+    """Cues of the framing mentions anywhere in the text, in order; at most `limit`
+    mentions, taken spelling by spelling."""
+    hits: list = []
+    for rx, variants, key in _FRAMING:
+        for i in _word_starts(low, rx, variants):
+            if len(hits) >= limit:
+                break
+            hits.append((i, -len(key), key))
+    out, taken = [], set()
+    for i, _, w in sorted(hits):
+        if i not in taken:
+            cue = read_cue(low, text, i, i + len(w))
+            if cue:
+                taken.add(i)
+                out.append((i,) + cue)
     return out
-
-
-def title_name(title: str) -> str | None:
-    """Own model named by the title: "CoCa: Contrastive ..." -> "CoCa",
-    "Big Transfer (BiT): ..." -> "BiT", "Squeeze-and-Excitation Networks" -> itself."""
-    head, colon, _ = title.partition(":")
-    if colon and len(head) <= 60:
-        head = head.strip()
-        acr = ACRONYM_RE.search(head)
-        if acr and is_model_token(acr.group(1)):
-            return acr.group(1)
-        words = head.split()
-        if 1 <= len(words) <= 4 and (len(words) <= 3 or any(is_model_token(w) for w in words)):
-            return head
-    words = title.split()
-    if 1 <= len(words) <= 3 and any(is_model_token(w) or ("-" in w and w[0].isupper()) for w in words):
-        return title.strip()
-    return None
-
-
-def defined_name(text: str, low: str) -> str | None:
-    """Own model defined in the abstract: "we introduce Dual Attention Vision
-    Transformers (DaViT)" -> "DaViT"; "This paper presents SimCLR: ..." -> "SimCLR"."""
-    for i, m in enumerate(DEFINE_RE.finditer(low, 0, 4000)):
-        if i > 20:
-            break
-        seg = text[m.end():m.end() + 100].split(". ")[0]
-        acr = ACRONYM_RE.search(seg)
-        if acr and is_model_token(acr.group(1)):
-            return acr.group(1)
-        tok = TOKEN_RE.match(seg)
-        if tok and is_model_token(tok.group()):
-            return tok.group()
-        cap = CAP_PHRASE_RE.match(seg)
-        if cap and not cap.group().lower().startswith(NOT_MODEL_PREFIXES):
-            return cap.group()
-    return None
