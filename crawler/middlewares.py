@@ -9,7 +9,7 @@ import asyncio
 import hashlib
 import json
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
@@ -18,15 +18,10 @@ from scrapy.utils.response import response_status_message
 
 from crawler.archive import ResponseArchive
 from crawler.backoff import retry_after_seconds
+from crawler.replay import replay_url
+from crawler.validators import conditional_headers, unchanged
 
 ORIGINAL_URL = "replay_original_url"
-
-
-def replay_url(base: str, url: str) -> str:
-    """Map a production URL onto the replay server: `<base>/<host><path>[?query]`."""
-    parts = urlsplit(url)
-    path = quote(f"{parts.netloc}{parts.path}", safe="/:@!$&'()*+,;=-._~")
-    return f"{base.rstrip('/')}/{path}" + (f"?{parts.query}" if parts.query else "")
 
 
 class ReplayMiddleware:
@@ -93,16 +88,13 @@ class ArchiveMiddleware:
         known = self.validators.get(request.url)
         if not known or _is_robots(request.url) or request.meta.get("always_parse"):
             return None
-        if known.get("etag") and b"If-None-Match" not in request.headers:
-            request.headers[b"If-None-Match"] = known["etag"]
-        if known.get("last_modified") and b"If-Modified-Since" not in request.headers:
-            request.headers[b"If-Modified-Since"] = known["last_modified"]
+        for name, value in conditional_headers(known).items():
+            request.headers.setdefault(name, value)
         return None
 
     def process_response(self, request, response, spider=None):
         known = self.validators.get(response.url) or {}
-        digest = hashlib.sha256(response.body).hexdigest()
-        unchanged = response.status == 304 or (response.status == 200 and digest == known.get("sha256"))
+        same = unchanged(response.status, hashlib.sha256(response.body).hexdigest(), known)
         headers = [(k.decode("latin-1"), b", ".join(v).decode("latin-1"))
                    for k, v in response.headers.items()]
         if response.status == 304:
@@ -110,8 +102,8 @@ class ArchiveMiddleware:
             headers += [(k, v) for k, v in (("ETag", known.get("etag")),
                                             ("Last-Modified", known.get("last_modified"))) if v]
         self.archive.record(response.url, response.status, headers, response.body,
-                            store=not unchanged)
-        if unchanged and not _is_robots(response.url) and not request.meta.get("always_parse"):
+                            store=not same)
+        if same and not _is_robots(response.url) and not request.meta.get("always_parse"):
             raise IgnoreRequest(f"unchanged since the last crawl: {response.url}")
         return response
 

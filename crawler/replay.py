@@ -15,7 +15,15 @@ import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from email.utils import formatdate
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
+
+
+def replay_url(base: str, url: str) -> str:
+    """Map a production URL onto the replay server: `<base>/<host><path>[?query]`."""
+    parts = urlsplit(url)
+    path = quote(f"{parts.netloc}{parts.path}", safe="/:@!$&'()*+,;=-._~")
+    return f"{base.rstrip('/')}/{path}" + (f"?{parts.query}" if parts.query else "")
+
 
 
 def mirror_file(root: Path, request_path: str) -> Path | None:
@@ -83,7 +91,9 @@ class ReplayServer:
         handler = type("ReplayHandler", (_Handler,), {"root": root.resolve()})
         self._server = ThreadingHTTPServer((host, port), handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll interval: shutdown() waits up to one interval, once per command.
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True)
 
     @property
     def base_url(self) -> str:

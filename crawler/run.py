@@ -16,14 +16,12 @@ import logging
 import sys
 from pathlib import Path
 
-from scrapy.crawler import CrawlerProcess
-from scrapy.settings import Settings
-from scrapy.spiderloader import SpiderLoader
-
 from crawler.sources import get_source
 
 
-def crawl_settings(out_dir: Path, replay_base: str | None, log_level: str) -> Settings:
+def crawl_settings(out_dir: Path, replay_base: str | None, log_level: str):
+    from scrapy.settings import Settings
+
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     settings.set("SOTA_OUT_DIR", str(out_dir))
@@ -44,6 +42,16 @@ def run(source: str, out_dir: Path, urls: list[str] | None = None,
         from crawler import arxiv_source
 
         return _write_summary(out_dir, arxiv_source.run(source, out_dir, urls, replay_base, since, until))
+    return _write_summary(out_dir, run_spider(source, conf, out_dir, urls, replay_base, log_level))
+
+
+def run_spider(source: str, conf: dict, out_dir: Path, urls: list[str] | None,
+               replay_base: str | None, log_level: str) -> dict:
+    """The Scrapy path (imported here: the arXiv path never pays Scrapy's start-up)."""
+    from scrapy import signals
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.spiderloader import SpiderLoader
+
     settings = crawl_settings(out_dir, replay_base, log_level)
     spider_cls = SpiderLoader.from_settings(settings).load(conf["spider"])
     process = CrawlerProcess(settings, install_root_handler=True)
@@ -52,8 +60,6 @@ def run(source: str, out_dir: Path, urls: list[str] | None = None,
 
     def on_spider_error(failure, response, spider=None):
         errors.append(f"{response.url}: {failure.type.__name__}: {failure.getErrorMessage()}")
-
-    from scrapy import signals
 
     def on_request_dropped(request, spider=None):
         # The dupefilter drops a request for a URL already fetched: after a redirect, a loop.
@@ -71,7 +77,7 @@ def run(source: str, out_dir: Path, urls: list[str] | None = None,
              for k, v in (crawler.stats.get_stats() or {}).items()}
     summary = {"source": source, "errors": list(getattr(spider, "errors", [])) + errors,
                "unchanged": list(getattr(spider, "unchanged", [])), "stats": stats}
-    return _write_summary(out_dir, summary)
+    return summary
 
 
 def _original(url: str) -> str:

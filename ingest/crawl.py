@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from crawler.replay import ReplayServer
+from crawler.settings import USER_AGENT
+from crawler.validators import preflight
 from crawler.sources import get_source, load_sources, source_query
 from db.connect import open_db, write_transaction
 from db.migrations import ensure_db_shape
@@ -100,7 +102,7 @@ def _end(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
-def write_validators(db, source: str, out_dir: Path) -> None:
+def write_validators(db, source: str, out_dir: Path) -> dict[str, dict]:
     """The last body hash and HTTP validators per URL of this source's successful runs."""
     rows = db.query(
         "SELECT url, sha256, etag, last_modified FROM responses WHERE id IN ("
@@ -109,6 +111,26 @@ def write_validators(db, source: str, out_dir: Path) -> None:
     validators = {r.pop("url"): r for r in rows}
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "validators.json").write_text(json.dumps(validators), encoding="utf-8")
+    return validators
+
+
+def _unchanged_summary(source: str, out_dir: Path, urls: list[str] | None, validators: dict,
+                       replay_base: str | None, backfill) -> tuple[dict | None, None]:
+    """A crawl child's summary for a source whose start URLs all answer "unchanged", or None.
+
+    Only for sources whose start URLs are all there is to fetch (not cursor or
+    chained-API sources, where the start URL says nothing about the rest).
+    """
+    conf = get_source(source)
+    start = list(urls or conf.get("start_urls") or [])
+    if backfill or not start or conf.get("fetcher") or not conf.get("preflight", True):
+        return None, None
+    lines = preflight(start, validators, USER_AGENT, replay_base)
+    if lines is None:
+        return None, None
+    with open(out_dir / "responses.jsonl", "w", encoding="utf-8") as fh:
+        fh.writelines(json.dumps(line) + "\n" for line in lines)
+    return {"source": source, "errors": [], "unchanged": start, "preflight": True}, None
 
 
 def crawl_source(db_path: Path, source: str, urls: list[str] | None = None,
@@ -129,8 +151,10 @@ def crawl_source(db_path: Path, source: str, urls: list[str] | None = None,
     out_dir = archive_root(db_path) / source / f"run-{run_id:06d}"
     query = source_query(get_source(source), urls)
     since, until = backfill or (get_cursor(db, source, query), None)
-    write_validators(db, source, out_dir)
-    summary, error = fetch_source(source, out_dir, urls, replay_base, timeout, since, until, stop)
+    validators = write_validators(db, source, out_dir)
+    summary, error = _unchanged_summary(source, out_dir, urls, validators, replay_base, backfill)
+    if summary is None:
+        summary, error = fetch_source(source, out_dir, urls, replay_base, timeout, since, until, stop)
     if error == INTERRUPTED:
         with write_transaction(db):
             finish_run(db, run_id, "interrupted", None, "stopped before the crawl finished")

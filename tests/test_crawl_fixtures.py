@@ -7,7 +7,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from conftest import PWC_CAPTURES
 from db.connect import open_db
-from ingest.crawl import crawl
+from ingest.crawl import archive_root, crawl
 
 TIMM = "https://raw.githubusercontent.com/huggingface/pytorch-image-models/main/results/"
 TIMM_URLS = [TIMM + f for f in ("model_metadata-in1k.csv", "results-imagenet.csv",
@@ -47,8 +47,11 @@ def test_timm_rows_exact(db_path, mirror):
 def test_rerun_inserts_nothing_and_change_keeps_history(db_path, mirror, tmp_path):
     crawl(db_path, ["timm"], TIMM_URLS, str(mirror))
     [again] = crawl(db_path, ["timm"], TIMM_URLS, str(mirror))
-    # Unchanged files answer 304 and are not parsed again; the metadata is always read.
-    assert (again.status, again.counts.inserted, again.counts.updated, again.unchanged) == ("ok", 0, 0, 2)
+    # Every start URL answers 304 to the parent's conditional requests: no crawl child starts.
+    assert (again.status, again.counts.inserted, again.counts.updated, again.unchanged) == ("ok", 0, 0, 3)
+    assert not (archive_root(db_path) / "timm" / f"run-{again.run_id:06d}" / "crawler.log").exists()
+    assert rows(db_path, "SELECT status FROM responses WHERE crawl_run = ? ORDER BY url", [again.run_id]) == [
+        (304,), (304,), (304,)]
     changed = tmp_path / "changed"
     shutil.copytree(mirror, changed)
     csv_path = changed / "raw.githubusercontent.com/huggingface/pytorch-image-models/main/results/results-imagenet.csv"

@@ -5,7 +5,7 @@ import urllib.request
 
 import pytest
 
-from crawler.middlewares import replay_url
+from crawler.replay import replay_url
 from crawler.replay import ReplayServer, mirror_file
 
 
