@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timezone
 from http import HTTPStatus
 from io import BytesIO
 from pathlib import Path
 
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
+
+from crawler.items import now_iso
 
 
 def _reason(status: int) -> str:
@@ -52,7 +53,7 @@ class ResponseArchive:
         lower = {k.lower(): v for k, v in headers}
         self._manifest.write(json.dumps({
             "url": url, "status": status, "sha256": digest, "bytes": len(body),
-            "fetched_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "fetched_at": now_iso(),
             "warc_record_id": record_id, "etag": lower.get("etag"),
             "last_modified": lower.get("last-modified"),
         }) + "\n")

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 
 from crawler.archive import ResponseArchive
 from crawler.arxiv_fetch import fetch_papers, make_client, window_queries
-from crawler.items import PaperItem
+from crawler.items import PaperItem, now_iso
 from crawler.sources import get_source, source_query
 from ingest.claims import claim_items
 
@@ -45,7 +45,7 @@ def run(source: str, out_dir: Path, urls: list[str] | None = None, replay_base: 
     else:
         spans = [(since, None)]
     errors, newest, papers, claims = [], None, 0, 0
-    fetched_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    fetched_at = now_iso()
     with open(out_dir / "items.jsonl", "w", encoding="utf-8") as out:
         try:
             for lo, hi in spans:

@@ -6,6 +6,12 @@ database. `record` tells the loader which kind of line it is reading.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+
+def now_iso() -> str:
+    """The UTC timestamp records carry (`fetched_at`), to the second."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 @dataclass

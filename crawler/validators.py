@@ -13,9 +13,9 @@ import time
 import urllib.error
 import urllib.request
 import urllib.robotparser
-from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
+from crawler.items import now_iso
 from crawler.replay import replay_url
 
 PREFLIGHT_SECONDS = 10     # for all of a source's URLs together; past it the real crawl decides
@@ -63,7 +63,7 @@ def preflight(urls: list[str], validators: dict[str, dict], user_agent: str,
         if not unchanged(status, digest, known):
             return None
         lines.append({"url": url, "status": status, "sha256": digest, "bytes": len(body),
-                      "fetched_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                      "fetched_at": now_iso(),
                       "warc_record_id": None, "etag": known.get("etag"),
                       "last_modified": known.get("last_modified")})
     return lines

@@ -19,7 +19,6 @@ import argparse
 import asyncio
 import html
 import json
-import re
 import types
 from datetime import datetime, timezone
 from importlib import resources
@@ -40,23 +39,12 @@ SETTING_HELP = ("setting: the protocol group — empty or supervised (fine-tuned
                 "unstated), zero_shot, linear_probe, few_shot, semi_supervised, or all")
 
 
-def _bind(sql: str, values: dict[str, str]) -> str:
-    """Replace a query file's `:param` with an SQL expression (fixed in code, never data)."""
-    for param, expr in values.items():
-        sql = re.sub(rf":{param}\b", expr, sql)
-    return sql
-
-
-def _strip_comments(sql: str) -> str:
-    return re.sub(r"^\s*(--[^\n]*\n\s*)*", "", sql).strip()
-
-
 def canned_queries() -> dict[str, dict]:
-    from db.views import query_sql, sql_file
+    from db.views import bind, query_sql, sql_file, strip_comments
 
-    leaderboard = _bind(_strip_comments(query_sql("leaderboard.sql", (DATASET, METRIC, SETTING))),
+    leaderboard = bind(strip_comments(query_sql("leaderboard.sql", (DATASET, METRIC, SETTING))),
                         {"as_of": "nullif(:as_of, '')", "dated_only": "0"})
-    progression = _bind(_strip_comments(query_sql("progression.sql", (DATASET, METRIC, SETTING))),
+    progression = bind(strip_comments(query_sql("progression.sql", (DATASET, METRIC, SETTING))),
                         {"include_withdrawn": "0"})
     return {
         "leaderboard": {
@@ -105,7 +93,7 @@ def canned_queries() -> dict[str, dict]:
                 "Every result that beat the previous best for its dataset, metric and protocol, "
                 "newest first; also an Atom feed (/sota/new_sota.atom). From db/sql/new_sota.sql."),
             "hide_sql": True,
-            "sql": _strip_comments(sql_file("new_sota.sql")),
+            "sql": strip_comments(sql_file("new_sota.sql")),
         },
         "recent_claims": {
             "title": "Recent arXiv claims",
@@ -114,7 +102,7 @@ def canned_queries() -> dict[str, dict]:
                 "(YYYY-MM-DD; empty = the newest claim's date), with the exact evidence text and "
                 "the extraction's confidence. From db/sql/recent_claims.sql."),
             "params": ["as_of"],
-            "sql": _strip_comments(sql_file("recent_claims.sql")),
+            "sql": strip_comments(sql_file("recent_claims.sql")),
         },
         "source_health": {
             "title": "Source health",
@@ -122,7 +110,7 @@ def canned_queries() -> dict[str, dict]:
                 "Per source: the newest crawl run (status, counts, error), when a run last "
                 "succeeded, how many results it holds, and its licence and attribution. "
                 "From db/sql/source_health.sql."),
-            "sql": _strip_comments(sql_file("source_health.sql")),
+            "sql": strip_comments(sql_file("source_health.sql")),
         },
         "conflicts": {
             "title": "Conflicts between sources",
@@ -131,7 +119,7 @@ def canned_queries() -> dict[str, dict]:
                 "metric and protocol, the largest gaps first, with both evidence texts. "
                 "Parameter: dataset (empty = all). From db/sql/conflicts.sql."),
             "params": ["dataset"],
-            "sql": _strip_comments(sql_file("conflicts.sql")),
+            "sql": strip_comments(sql_file("conflicts.sql")),
         },
     }
 

@@ -34,24 +34,33 @@ def query_sql(name: str, conditions: tuple[str, ...] = ()) -> str:
     return sql_file(name).replace("/*filter*/", extra)
 
 
+def bind(sql: str, values: dict[str, str]) -> str:
+    """Replace a query file's `:param` with an SQL expression (fixed in code, never data)."""
+    for param, expr in values.items():
+        sql = re.sub(rf":{param}\b", expr, sql)
+    return sql
+
+
+def strip_comments(sql: str) -> str:
+    """The statement without its leading `--` comment block."""
+    return re.sub(r"^\s*(--[^\n]*\n\s*)*", "", sql).strip()
+
+
 def view_sql(view: str) -> str:
     filename, defaults = VIEWS[view]
-    text = query_sql(filename)
-    for param, value in defaults.items():
-        text = re.sub(rf":{param}\b", value, text)
-    body = re.sub(r"^\s*(--[^\n]*\n\s*)*", "", text)
+    body = strip_comments(bind(query_sql(filename), defaults))
     return body if body.upper().startswith("CREATE VIEW") else f"CREATE VIEW {view} AS\n{body}"
 
 
 def ensure_views(db: Database) -> list[str]:
     """Create or replace every view whose SQL changed; return the names written."""
     stored = dict(db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'view'").fetchall())
-    changed = [v for v in VIEWS if stored.get(v) != view_sql(v).strip()]
+    changed = [v for v in VIEWS if stored.get(v) != view_sql(v)]
     if changed:
         with write_transaction(db):
             for view in reversed(list(VIEWS)):  # dependants first
                 if view in stored:
                     db.execute(f"DROP VIEW {view}")
             for view in VIEWS:
-                db.execute(view_sql(view).strip())
+                db.execute(view_sql(view))
     return changed

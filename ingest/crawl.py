@@ -115,7 +115,7 @@ def write_validators(db, source: str, out_dir: Path) -> dict[str, dict]:
 
 
 def _unchanged_summary(source: str, out_dir: Path, urls: list[str] | None, validators: dict,
-                       replay_base: str | None, backfill) -> tuple[dict | None, None]:
+                       replay_base: str | None, backfill) -> dict | None:
     """A crawl child's summary for a source whose start URLs all answer "unchanged", or None.
 
     Only for sources whose start URLs are all there is to fetch (not cursor or
@@ -124,13 +124,13 @@ def _unchanged_summary(source: str, out_dir: Path, urls: list[str] | None, valid
     conf = get_source(source)
     start = list(urls or conf.get("start_urls") or [])
     if backfill or not start or conf.get("fetcher") or not conf.get("preflight", True):
-        return None, None
+        return None
     lines = preflight(start, validators, USER_AGENT, replay_base)
     if lines is None:
-        return None, None
+        return None
     with open(out_dir / "responses.jsonl", "w", encoding="utf-8") as fh:
         fh.writelines(json.dumps(line) + "\n" for line in lines)
-    return {"source": source, "errors": [], "unchanged": start, "preflight": True}, None
+    return {"source": source, "errors": [], "unchanged": start, "preflight": True}
 
 
 def crawl_source(db_path: Path, source: str, urls: list[str] | None = None,
@@ -152,7 +152,7 @@ def crawl_source(db_path: Path, source: str, urls: list[str] | None = None,
     query = source_query(get_source(source), urls)
     since, until = backfill or (get_cursor(db, source, query), None)
     validators = write_validators(db, source, out_dir)
-    summary, error = _unchanged_summary(source, out_dir, urls, validators, replay_base, backfill)
+    summary, error = _unchanged_summary(source, out_dir, urls, validators, replay_base, backfill), None
     if summary is None:
         summary, error = fetch_source(source, out_dir, urls, replay_base, timeout, since, until, stop)
     if error == INTERRUPTED:
@@ -161,20 +161,21 @@ def crawl_source(db_path: Path, source: str, urls: list[str] | None = None,
         db.close()
         return RunOutcome(source, run_id, "interrupted", LoadCounts(), INTERRUPTED,
                           time.monotonic() - started)
-    errors = (summary or {}).get("errors") or ([error] if error else [])
-    unchanged = (summary or {}).get("unchanged") or []
+    summary = summary or {}
+    errors = summary.get("errors") or ([error] if error else [])
+    unchanged = summary.get("unchanged") or []
     with write_transaction(db):
         counts = save_items(db, run_id, read_jsonl(out_dir / "items.jsonl"))
         save_responses(db, run_id, out_dir)
         if counts.inserted or counts.updated:
             reconcile(db)
-        if not errors and counts.results == 0 and not unchanged and not (summary or {}).get("incremental"):
+        if not errors and counts.results == 0 and not unchanged and not summary.get("incremental"):
             errors = ["the source answered but yielded no results"]
         status = "failed" if errors else "ok"
         message = None
         if errors:
             message = errors[0] + (f" (+{len(errors) - 1} more)" if len(errors) > 1 else "")
-        if status == "ok" and (summary or {}).get("cursor"):
+        if status == "ok" and summary.get("cursor"):
             advance_cursor(db, source, summary["query"], summary["cursor"])
         finish_run(db, run_id, status, counts, message, _keep_archive(out_dir))
     db.close()
@@ -194,6 +195,19 @@ def _keep_archive(out_dir: Path) -> str | None:
     return str(warc) if warc.exists() else None
 
 
+def prepare_db(db_path: Path) -> list[str]:
+    """Migrate the database and mirror the source registry into it; return the migrations applied.
+
+    What `sota init`, every crawl and the daemon's start do first.
+    """
+    db = open_db(db_path)
+    applied = ensure_db_shape(db)
+    with write_transaction(db):
+        sync_sources(db, load_sources())
+    db.close()
+    return applied
+
+
 def crawl(db_path: Path, sources: list[str], urls: list[str] | None = None,
           replay_dir: str | None = None, timeout: float = DEFAULT_TIMEOUT,
           on_done=None, backfill: tuple[str, str] | None = None,
@@ -201,10 +215,7 @@ def crawl(db_path: Path, sources: list[str], urls: list[str] | None = None,
     """Crawl `sources` in turn (through a loopback replay server when `replay_dir`)."""
     for name in sources:
         get_source(name)  # unknown names fail before anything runs
-    db = open_db(db_path)
-    ensure_db_shape(db)
-    sync_sources(db, load_sources())
-    db.close()
+    prepare_db(db_path)
     outcomes = []
     # --replay names a mirror directory (served here on loopback) or an http:// mirror
     # server that is already running (the fault-injection suite's).

@@ -1,22 +1,24 @@
 """Loading a crawl's output into the database: the only code that writes results.
 
-`save_run(db, run_id, out_dir)` reads the JSON lines a spider run wrote and, in
-one transaction, inserts new results, updates changed ones (keeping the old
-version in `results_history`), records rejects and the archived responses.
-Re-loading the same data writes nothing to `results`.
+`save_items(db, run_id, items)` takes the JSON-lines records a crawl run wrote
+and, inside the caller's transaction, inserts new results, updates changed ones
+(keeping the old version in `results_history`), and records papers and
+rejects; `save_responses` records the archived responses. Re-loading the same
+data writes nothing to `results`.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from operator import itemgetter
 from pathlib import Path
 from typing import Iterable, Iterator
 
 from sqlite_utils import Database
 from sqlite_utils.db import jsonify_if_needed
+
+from db.runs import now_iso
 
 # Columns whose change makes a new version of a result (fetched_at alone does not).
 VERSIONED = ("model", "value", "raw_value", "setting", "extra_data", "extra_data_corpus",
@@ -35,10 +37,6 @@ class LoadCounts:
     @property
     def results(self) -> int:
         return self.inserted + self.updated + self.unchanged
-
-
-def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def read_jsonl(path: Path) -> Iterator[dict]:

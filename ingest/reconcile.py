@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import re
 import tomllib
-from datetime import datetime, timezone
 from collections import Counter, defaultdict
 from functools import lru_cache
 from importlib import resources
 
 from sqlite_utils import Database
 
+from db.runs import now_iso
 from ingest.conflicts import save_conflicts
 
 SIZES = {"tiny": "t", "small": "s", "base": "b", "medium": "m", "large": "l", "huge": "h",
@@ -173,7 +173,7 @@ def _write(db: Database, canonical: dict, keyed: dict, proposals: dict, decision
 
 def decide_reviews(db: Database, accept: tuple[int, ...], reject: tuple[int, ...]) -> int:
     """Record decisions on merge reviews (by rowid), then reconcile again."""
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    now = now_iso()
     n = 0
     for status, ids in (("accepted", accept), ("rejected", reject)):
         for rowid in ids:

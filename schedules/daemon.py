@@ -26,11 +26,9 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from crawler.replay import ReplayServer
-from crawler.sources import load_sources
 from db.connect import open_db
-from db.migrations import ensure_db_shape
-from db.runs import mark_interrupted, sync_sources
-from ingest.crawl import crawl_source
+from db.runs import mark_interrupted
+from ingest.crawl import crawl_source, prepare_db
 from schedules.schedule import Entry
 
 log = logging.getLogger("sota.daemon")
@@ -65,9 +63,8 @@ class Daemon:
         self.runs_done = 0
 
     def prepare(self) -> None:
+        prepare_db(self.db_path)
         db = open_db(self.db_path)
-        ensure_db_shape(db)
-        sync_sources(db, load_sources())
         stale = mark_interrupted(db)
         db.close()
         if stale:

@@ -26,19 +26,6 @@ def _db_path(db_path: str | None) -> Path:
     return path
 
 
-def _init(path: Path) -> list[str]:
-    from crawler.sources import load_sources
-    from db.migrations import ensure_db_shape
-    from db.runs import sync_sources
-
-    db = open_db(path)
-    applied = ensure_db_shape(db)
-    with write_transaction(db):
-        sync_sources(db, load_sources())
-    db.close()
-    return applied
-
-
 @click.group()
 @click.version_option(package_name="sota-tracker")
 def cli():
@@ -51,7 +38,9 @@ def cli():
 def init(db_path):
     """Create or upgrade the database (idempotent)."""
     path = _db_path(db_path)
-    applied = _init(path)
+    from ingest.crawl import prepare_db
+
+    applied = prepare_db(path)
     click.echo(f"{path}: " + (f"applied {', '.join(applied)}" if applied else "up to date"))
 
 
@@ -311,7 +300,9 @@ def serve(host, port, no_sql, db_path):
     """Serve the database with Datasette (read-only) as `sota`."""
     path = _db_path(db_path)
     if not path.exists():
-        _init(path)
+        from ingest.crawl import prepare_db
+
+        prepare_db(path)
     click.echo(f"Datasette: http://{host}:{port}/sota", err=True)
     os.execv(sys.executable, serve_command(path, host, port, no_sql))
 
@@ -407,12 +398,13 @@ def baseline_build(out, db_path):
 def up(replay_dir, host, port, schedule_file, log_file, db_path):
     """The main job: init, seed from the baseline if empty, crawl now, serve Datasette, run the daemon."""
     from db.baseline import load_baseline, read_baseline
+    from ingest.crawl import prepare_db
     from schedules.daemon import Daemon, setup_logging
 
     path = _db_path(db_path)
     entries = _schedule(schedule_file)
     setup_logging(log_file)
-    _init(path)
+    prepare_db(path)
     data = read_baseline()
     loaded = load_baseline(open_db(path), data)
     if loaded:

@@ -1,8 +1,6 @@
 """What every source spider shares: start URLs from the registry, error capture."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 import scrapy
 from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -10,10 +8,6 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from crawler.items import RejectItem
 from crawler.middlewares import ORIGINAL_URL
 from crawler.sources import source_for_spider
-
-
-def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 # Failure types → what happened, in words a person running `sota status` understands.

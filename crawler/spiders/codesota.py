@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import json
 
-from crawler.items import ResultItem
-from crawler.spiders.base import SourceSpider, now_iso
+from crawler.items import ResultItem, now_iso
+from crawler.spiders.base import SourceSpider
 from ingest.normalize import date_only, parse_number
 
 ENTRY_KEEP = ("snapshot_id", "as_of", "task", "task_full_id", "benchmark", "benchmark_version", "tier")

@@ -19,9 +19,9 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from crawler.items import ResultItem
+from crawler.items import ResultItem, now_iso
 from crawler.sources import source_for_spider
-from crawler.spiders.base import SourceSpider, now_iso
+from crawler.spiders.base import SourceSpider
 from ingest.normalize import params_absolute, parse_number, setting_from_label
 from ingest.units import percent_from_fraction_or_percent
 

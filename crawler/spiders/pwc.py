@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 import re
 
-from crawler.items import ResultItem
-from crawler.spiders.base import SourceSpider, now_iso
+from crawler.items import ResultItem, now_iso
+from crawler.spiders.base import SourceSpider
 from ingest.normalize import (corpus_from_leaderboard_tags, date_only, parse_number,
                               params_absolute, setting_from_label)
 

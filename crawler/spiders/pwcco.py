@@ -20,8 +20,8 @@ import json
 import re
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from crawler.items import ResultItem
-from crawler.spiders.base import SourceSpider, now_iso
+from crawler.items import ResultItem, now_iso
+from crawler.spiders.base import SourceSpider
 from ingest.normalize import date_only, params_absolute, parse_number, setting_from_label
 
 # Every page leads to the next (search → leaderboard → page 2 ...), so an unchanged

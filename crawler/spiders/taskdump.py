@@ -12,8 +12,8 @@ import calendar
 import json
 import re
 
-from crawler.items import ResultItem
-from crawler.spiders.base import SourceSpider, now_iso
+from crawler.items import ResultItem, now_iso
+from crawler.spiders.base import SourceSpider
 from ingest.normalize import parse_number
 
 YEAR_IN_TITLE = re.compile(r"ILSVRC\s?(\d{4})|Competition (\d{4})", re.I)

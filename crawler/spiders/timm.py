@@ -4,8 +4,8 @@ from __future__ import annotations
 import csv
 from urllib.parse import urlsplit
 
-from crawler.items import ResultItem
-from crawler.spiders.base import SourceSpider, now_iso
+from crawler.items import ResultItem, now_iso
+from crawler.spiders.base import SourceSpider
 from ingest.normalize import corpus_from_timm_tag, parse_number, params_from_millions
 
 REQUIRED_COLUMNS = {"model", "img_size", "top1", "top5", "param_count"}
