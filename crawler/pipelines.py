@@ -6,7 +6,7 @@ JSON-lines feed, which ingest/ loads.
 from __future__ import annotations
 
 from crawler.items import RejectItem, ResultItem
-from ingest.normalize import check_metric_value
+from rules.metrics import check_value as check_metric_value
 
 REQUIRED = ("source", "key", "model", "dataset", "metric", "source_url", "fetched_at", "kind")
 

@@ -3,7 +3,7 @@
 Names are matched on a normalised key, never on values: setting words in
 parentheses are dropped ("CoCa (finetuned)" → "CoCa"), size words become
 letters ("ConvNeXt V2-Huge" and timm's `convnextv2_huge.fcmae_ft_in22k_in1k_512`
-→ `convnextv2h`), and the person-edited rules in `aliases.toml` come first.
+→ `convnextv2h`), and the person-edited rules in `rules/aliases.toml` come first.
 Papers link across sources by title (a PWC paper gets its arXiv id). A claim
 whose name matches nothing but whose paper's leaderboard rows contain it is
 proposed for review (`merge_reviews`), and merged only once accepted.
@@ -13,40 +13,28 @@ proposed for review (`merge_reviews`), and merged only once accepted.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections import Counter, defaultdict
-from functools import lru_cache
-from importlib import resources
 
 from sqlite_utils import Database
 
 from db.runs import now_iso
 from ingest.conflicts import save_conflicts
+from rules.aliases import aliases, timm_families
+from rules.settings import is_setting_phrase
 
 SIZES = {"tiny": "t", "small": "s", "base": "b", "medium": "m", "large": "l", "huge": "h",
          "giant": "g", "gigantic": "g", "enormous": "e"}
-_SETTING_PART = re.compile(
-    r"^\s*(?:fine-?\s?tuned|finetuned|frozen|zero-?\s?shot|linear(?:\s+(?:probe|probing|eval\w*))?)\s*$",
-    re.I)
 _PARENS = re.compile(r"\(([^()]*)\)")
 _TIMM = re.compile(r"^[a-z0-9_]+(?:\.[a-z0-9_]+)?$")
 _TIMM_ARCH = re.compile(r"^([a-z0-9]+?)_(%s)(?:_|$)" % "|".join(SIZES))
 MEASURED_TIER = 9
 
 
-@lru_cache(maxsize=1)
-def rules() -> dict:
-    text = resources.files("ingest").joinpath("aliases.toml").read_text("utf-8")
-    data = tomllib.loads(text)
-    data["aliases"] = {k.lower(): v for k, v in data.get("aliases", {}).items()}
-    return data
-
-
 def strip_setting(name: str) -> str:
     """Drop protocol words from parenthesised details: "BASIC-L (Lion, fine-tuned)" → "BASIC-L (Lion)"."""
     def keep(match: re.Match) -> str:
         parts = [p.strip() for p in match.group(1).split(",")]
-        parts = [p for p in parts if p and not _SETTING_PART.match(p)]
+        parts = [p for p in parts if p and not is_setting_phrase(p)]
         return f"({', '.join(parts)})" if parts else ""
     return re.sub(r"\s+", " ", _PARENS.sub(keep, name)).strip()
 
@@ -57,13 +45,13 @@ def timm_display(model: str) -> str:
     match = _TIMM_ARCH.match(arch)
     if not match:
         return arch
-    family = rules().get("timm_families", {}).get(match.group(1), match.group(1))
+    family = timm_families().get(match.group(1), match.group(1))
     return f"{family}-{SIZES[match.group(2)].upper()}"
 
 
 def display_name(source: str, model: str) -> str:
     """The name a canonical model would show, before choosing among sources."""
-    alias = rules()["aliases"]
+    alias = aliases()
     if model.lower() in alias:
         return alias[model.lower()]
     name = timm_display(model) if source == "timm" and _TIMM.match(model) else strip_setting(model)

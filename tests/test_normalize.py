@@ -1,8 +1,10 @@
 import pytest
 
-from ingest.normalize import (check_metric_value, corpus_from_leaderboard_tags,
-                              corpus_from_timm_tag, date_only, params_absolute,
-                              params_from_millions, parse_number, setting_from_label)
+from ingest.normalize import date_only, params_absolute, params_from_millions, parse_number
+from rules.corpora import from_leaderboard_tags as corpus_from_leaderboard_tags
+from rules.corpora import from_timm_tag as corpus_from_timm_tag
+from rules.metrics import check_value as check_metric_value
+from rules.settings import setting_from_label
 
 
 @pytest.mark.parametrize("raw,want", [("91.0%", 91.0), ("88.3", 88.3), (" 1,014.45 ", 1014.45),

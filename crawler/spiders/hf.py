@@ -22,7 +22,8 @@ import yaml
 from crawler.items import ResultItem, now_iso
 from crawler.sources import source_for_spider
 from crawler.spiders.base import SourceSpider
-from ingest.normalize import params_absolute, parse_number, setting_from_label
+from ingest.normalize import params_absolute, parse_number
+from rules.settings import setting_from_label
 from ingest.units import percent_from_fraction_or_percent
 
 FRONT_MATTER = re.compile(r"\A\s*---[ \t]*\r?\n(.*?)^---[ \t]*$", re.S | re.M)

@@ -10,8 +10,9 @@ import re
 
 from crawler.items import ResultItem, now_iso
 from crawler.spiders.base import SourceSpider
-from ingest.normalize import (corpus_from_leaderboard_tags, date_only, parse_number,
-                              params_absolute, setting_from_label)
+from ingest.normalize import date_only, params_absolute, parse_number
+from rules.corpora import from_leaderboard_tags as corpus_from_leaderboard_tags
+from rules.settings import setting_from_label
 
 PWC_SITE = "https://paperswithcode.com"
 PARAM_KEYS = ("Number of params", "Number of Params")

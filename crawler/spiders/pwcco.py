@@ -22,7 +22,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from crawler.items import ResultItem, now_iso
 from crawler.spiders.base import SourceSpider
-from ingest.normalize import date_only, params_absolute, parse_number, setting_from_label
+from ingest.normalize import date_only, params_absolute, parse_number
+from rules.settings import setting_from_label
 
 # Every page leads to the next (search → leaderboard → page 2 ...), so an unchanged
 # page is still parsed; unchanged rows then cost no write.

@@ -6,7 +6,8 @@ from urllib.parse import urlsplit
 
 from crawler.items import ResultItem, now_iso
 from crawler.spiders.base import SourceSpider
-from ingest.normalize import corpus_from_timm_tag, parse_number, params_from_millions
+from ingest.normalize import parse_number, params_from_millions
+from rules.corpora import from_timm_tag as corpus_from_timm_tag
 
 REQUIRED_COLUMNS = {"model", "img_size", "top1", "top5", "param_count"}
 METRICS = (("top1", "top1_acc"), ("top5", "top5_acc"))
