@@ -1,9 +1,8 @@
 """A run's response archive: raw bytes in a WARC file, one manifest line per response.
 
-Both the Scrapy middleware and non-Scrapy fetchers (the arXiv client) record
-through `ResponseArchive`, so every source's bytes land in the same format:
-`responses.warc.gz` and `responses.jsonl` (url, status, sha256, bytes,
-fetched_at, warc_record_id) in the run folder.
+`ResponseArchive` writes `responses.warc.gz` and `responses.jsonl` (url, status, sha256, bytes,
+fetched_at, warc_record_id) in the run folder; `read_bodies` reads bodies back by record id
+(for `sota reprocess`).
 """
 from __future__ import annotations
 
@@ -13,10 +12,11 @@ from http import HTTPStatus
 from io import BytesIO
 from pathlib import Path
 
+from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from crawler.items import now_iso
+from ingest.items import now_iso
 
 
 def _reason(status: int) -> str:
@@ -63,3 +63,21 @@ class ResponseArchive:
     def close(self) -> None:
         self._warc_file.close()
         self._manifest.close()
+
+
+def read_bodies(path: str | Path, record_ids: set[str]) -> dict[str, tuple[int, dict, bytes]]:
+    """`{record id: (status, headers, body)}` for the response records of one WARC file whose
+    ids are in `record_ids` (one pass over the file). Bodies come back as the server sent
+    them, content-encoding (gzip) undone, exactly as a live response's `body`."""
+    found: dict[str, tuple[int, dict, bytes]] = {}
+    with open(path, "rb") as fh:
+        for record in ArchiveIterator(fh):
+            rid = record.rec_headers.get_header("WARC-Record-ID")
+            if record.rec_type != "response" or rid not in record_ids:
+                continue
+            status = int((record.http_headers.get_statuscode() or "0"))
+            headers = {k.lower(): v for k, v in record.http_headers.headers}
+            found[rid] = (status, headers, record.content_stream().read())
+            if len(found) == len(record_ids):
+                break
+    return found

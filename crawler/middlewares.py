@@ -17,7 +17,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.utils.response import response_status_message
 
 from crawler.archive import ResponseArchive
-from crawler.backoff import retry_after_seconds
+from crawler.policy import backoff_seconds
 from crawler.replay import replay_url
 from crawler.validators import conditional_headers, unchanged
 
@@ -117,22 +117,9 @@ def _is_robots(url: str) -> bool:
 
 
 class BackoffRetryMiddleware(RetryMiddleware):
-    """Scrapy's retries, with a pause first: `Retry-After` when the server sends one
-    (seconds or HTTP-date), else exponential backoff. A Retry-After beyond
-    RETRY_AFTER_MAX is not waited for: the run fails and the next schedule retries.
-    """
-
-    def __init__(self, settings, crawler=None):
-        super().__init__(settings)
-        self.base = settings.getfloat("RETRY_BACKOFF_BASE", 1.0)
-        self.backoff_max = settings.getfloat("RETRY_BACKOFF_MAX", 30.0)
-        self.retry_after_max = settings.getfloat("RETRY_AFTER_MAX", 120.0)
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        mw = cls(crawler.settings, crawler)
-        mw.crawler = crawler
-        return mw
+    """Scrapy's retries, with the policy's pause first (crawler/policy.py: `Retry-After` when
+    the server sends one, else exponential backoff). A Retry-After beyond the policy's cap is
+    not waited for: the run fails and the next schedule retries."""
 
     async def process_response(self, request, response, spider=None):
         if request.meta.get("dont_retry") or response.status not in self.retry_http_codes:
@@ -140,14 +127,9 @@ class BackoffRetryMiddleware(RetryMiddleware):
         tries = request.meta.get("retry_times", 0)
         if tries >= request.meta.get("max_retry_times", self.max_retry_times):
             return response  # let it through: the spider's errback reports the final status
-        backoff = min(self.backoff_max, self.base * 2 ** tries)
-        wait = retry_after_seconds(response.headers.get(b"Retry-After", b"").decode("latin-1"))
+        wait = backoff_seconds(tries, response.headers.get(b"Retry-After", b"").decode("latin-1"))
         if wait is None:
-            wait = backoff
-        elif wait > self.retry_after_max:
             return response
-        else:  # at least the base pause even when the date has already passed
-            wait = max(wait, self.base)
         await asyncio.sleep(wait)
         return self._retry(request, response_status_message(response.status)) or response
 
@@ -157,6 +139,5 @@ class BackoffRetryMiddleware(RetryMiddleware):
         tries = request.meta.get("retry_times", 0)
         will_retry = tries < request.meta.get("max_retry_times", self.max_retry_times)
         if isinstance(exception, self.exceptions_to_retry) and not request.meta.get("dont_retry") and will_retry:
-            await asyncio.sleep(min(self.backoff_max, self.base * 2 ** tries))
+            await asyncio.sleep(backoff_seconds(tries))
         return super().process_exception(request, exception)
-

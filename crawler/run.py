@@ -1,12 +1,12 @@
-"""Run one source's spider in this process and write its output to a folder.
+"""Run one source's crawl in this process and write its output to a folder.
 
-    python -m crawler.run SOURCE --out DIR [--url URL ...] [--replay-base URL]
+    python -m crawler.run SOURCE --out DIR [--url URL ...] [--replay-base URL] [--since T] [--until T]
 
-Writes `DIR/items.jsonl` (results, rejects, papers), `DIR/responses.warc.gz` and
-`DIR/responses.jsonl` (every response's raw bytes and hash) and, last,
-`DIR/summary.json` (`{"source", "errors": [...], "stats": {...}}`). It never
-touches the database: the parent process loads the folder. One crawl per
-process, because Scrapy's reactor cannot be restarted.
+Writes `DIR/items.jsonl` (results, papers, rejects), `DIR/responses.warc.gz` and
+`DIR/responses.jsonl` (every response's raw bytes and hash) and, last, `DIR/summary.json`
+(`{"source", "errors": [...], "unchanged": [...], "stats": {...}}` plus what the source's page
+object wants remembered, e.g. arXiv's cursor). It never touches the database: the parent
+process loads the folder. One crawl per process, because Scrapy's reactor cannot restart.
 """
 from __future__ import annotations
 
@@ -15,47 +15,42 @@ import json
 import logging
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from crawler.sources import get_source
 
 
-def crawl_settings(out_dir: Path, replay_base: str | None, log_level: str):
+def crawl_settings(out_dir: Path, replay_base: str | None, log_level: str, http: dict):
+    """Scrapy settings: the policy (crawler.settings), the source's `[<source>.http]`
+    overrides, this run's folder; under replay no politeness delay towards ourselves."""
     from scrapy.settings import Settings
 
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
+    settings.setdict(http, priority="spider")
     settings.set("SOTA_OUT_DIR", str(out_dir))
     settings.set("REPLAY_BASE_URL", replay_base)
     settings.set("FEEDS", {str(out_dir / "items.jsonl"): {"format": "jsonlines"}})
     settings.set("LOG_LEVEL", log_level)
-    if replay_base:  # the loopback mirror answers at once (spiders drop their delay too)
-        settings.set("AUTOTHROTTLE_ENABLED", False)
+    if replay_base:  # the loopback mirror answers at once
+        settings.set("AUTOTHROTTLE_ENABLED", False, priority="cmdline")
+        settings.set("DOWNLOAD_DELAY", 0, priority="cmdline")
     return settings
 
 
 def run(source: str, out_dir: Path, urls: list[str] | None = None,
         replay_base: str | None = None, log_level: str = "WARNING",
         since: str | None = None, until: str | None = None) -> dict:
-    conf = get_source(source)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    if conf.get("fetcher") == "arxiv":
-        from crawler import arxiv_source
-
-        return _write_summary(out_dir, arxiv_source.run(source, out_dir, urls, replay_base, since, until))
-    return _write_summary(out_dir, run_spider(source, conf, out_dir, urls, replay_base, log_level))
-
-
-def run_spider(source: str, conf: dict, out_dir: Path, urls: list[str] | None,
-               replay_base: str | None, log_level: str) -> dict:
-    """The Scrapy path (imported here: the arXiv path never pays Scrapy's start-up)."""
     from scrapy import signals
     from scrapy.crawler import CrawlerProcess
-    from scrapy.spiderloader import SpiderLoader
 
-    settings = crawl_settings(out_dir, replay_base, log_level)
-    spider_cls = SpiderLoader.from_settings(settings).load(conf["spider"])
+    from crawler.spiders.source import SourceSpider
+
+    conf = get_source(source)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    settings = crawl_settings(out_dir, replay_base, log_level, conf.get("http", {}))
     process = CrawlerProcess(settings, install_root_handler=True)
-    crawler = process.create_crawler(spider_cls)
+    crawler = process.create_crawler(SourceSpider)
     errors: list[str] = []
 
     def on_spider_error(failure, response, spider=None):
@@ -69,28 +64,25 @@ def run_spider(source: str, conf: dict, out_dir: Path, urls: list[str] | None,
 
     crawler.signals.connect(on_spider_error, signal=signals.spider_error)
     crawler.signals.connect(on_request_dropped, signal=signals.request_dropped)
-    # The spider takes the source's name (several sources may share one spider).
-    process.crawl(crawler, name=source, urls=urls or None)
+    process.crawl(crawler, source=source, urls=urls or None, since=since, until=until)
     process.start()
     spider = crawler.spider
     stats = {k: (v.isoformat() if hasattr(v, "isoformat") else v)
              for k, v in (crawler.stats.get_stats() or {}).items()}
-    summary = {"source": source, "errors": list(getattr(spider, "errors", [])) + errors,
-               "unchanged": list(getattr(spider, "unchanged", [])), "stats": stats}
-    return summary
+    summary = {"source": source, "errors": spider.errors + errors,
+               "unchanged": spider.unchanged, "stats": stats, **spider.pages.summary()}
+    return write_summary(out_dir, summary)
 
 
 def _original(url: str) -> str:
     """A replay URL (`http://127.0.0.1:N/<host><path>`) back to the production URL."""
-    from urllib.parse import urlsplit
-
     parts = urlsplit(url)
     if parts.hostname in ("127.0.0.1", "localhost") and "/" in parts.path[1:]:
         return "https://" + parts.path.lstrip("/") + (f"?{parts.query}" if parts.query else "")
     return url
 
 
-def _write_summary(out_dir: Path, summary: dict) -> dict:
+def write_summary(out_dir: Path, summary: dict) -> dict:
     # Written last and renamed into place: its presence means the child finished.
     tmp = out_dir / "summary.json.tmp"
     tmp.write_text(json.dumps(summary, indent=1, default=str), encoding="utf-8")

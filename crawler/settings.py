@@ -1,31 +1,34 @@
-"""Scrapy settings for sota-tracker: polite by default.
+"""Scrapy settings for sota-tracker: polite by default (crawler/policy.py).
 
 Loaded as the module `crawler.settings` (no scrapy.cfg needed), so the
 installed package works from any working directory.
 """
 
+from crawler import policy
+
 BOT_NAME = "sota-tracker"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
-USER_AGENT = "sota-tracker/0.1 (+https://github.com/sota-tracker/sota-tracker; ImageNet SOTA research crawler)"
-ROBOTSTXT_OBEY = True
+# Every value of the HTTP policy comes from crawler/policy.py (defined once).
+USER_AGENT = policy.USER_AGENT
+ROBOTSTXT_OBEY = policy.OBEY_ROBOTS
 
 CONCURRENT_REQUESTS = 4
-CONCURRENT_REQUESTS_PER_DOMAIN = 2
-DOWNLOAD_DELAY = 1.0
-DOWNLOAD_TIMEOUT = 60
-DOWNLOAD_MAXSIZE = 32 * 1024 * 1024   # a leaderboard page is well under this; bigger is an error
-DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
+CONCURRENT_REQUESTS_PER_DOMAIN = policy.CONCURRENCY_PER_HOST
+DOWNLOAD_DELAY = policy.DELAY
+DOWNLOAD_TIMEOUT = policy.READ_TIMEOUT
+DOWNLOAD_MAXSIZE = policy.MAX_BYTES
+DOWNLOAD_WARNSIZE = policy.WARN_BYTES
 
 AUTOTHROTTLE_ENABLED = True
-AUTOTHROTTLE_START_DELAY = 1.0
-AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_START_DELAY = policy.DELAY
+AUTOTHROTTLE_MAX_DELAY = policy.BACKOFF_MAX
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 
 RETRY_ENABLED = True
-RETRY_TIMES = 3
-RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+RETRY_TIMES = policy.RETRIES
+RETRY_HTTP_CODES = list(policy.RETRY_STATUSES)
 # Scrapy's defaults less CannotResolveHostError: a host with no DNS answer (offline, a
 # typo) will not appear in seconds, so fail fast and let the next scheduled run retry.
 RETRY_EXCEPTIONS = [
@@ -45,10 +48,6 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
 
-RETRY_BACKOFF_BASE = 1.0     # seconds; doubled per retry when no Retry-After is sent
-RETRY_BACKOFF_MAX = 30.0
-RETRY_AFTER_MAX = 120.0      # a longer Retry-After fails the run; the next schedule retries
-
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
@@ -56,9 +55,6 @@ DOWNLOADER_MIDDLEWARES = {
     # the response first; the archive records what came off the wire.
     "crawler.middlewares.ReplayMiddleware": 990,
     "crawler.middlewares.ArchiveMiddleware": 980,
-}
-ITEM_PIPELINES = {
-    "crawler.pipelines.ValidatePipeline": 100,
 }
 
 # Set per run by crawler.run: where items, the WARC archive and the summary go,

@@ -1,17 +1,16 @@
-"""The source registry (`sources.toml`), read once."""
+"""The source registry (`crawler/sources.toml`), read again whenever it changes on disk."""
 from __future__ import annotations
 
-import tomllib
-from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from rules.files import read_toml
 
-@lru_cache(maxsize=1)
+
 def load_sources() -> dict[str, dict]:
     """name -> its table from sources.toml, in file order."""
-    text = resources.files("crawler").joinpath("sources.toml").read_text("utf-8")
-    return tomllib.loads(text)
+    return read_toml(Path(str(resources.files("crawler").joinpath("sources.toml"))))
 
 
 def get_source(name: str) -> dict:
@@ -19,18 +18,6 @@ def get_source(name: str) -> dict:
     if name not in sources:
         raise KeyError(f"unknown source {name!r} (known: {', '.join(sources)})")
     return sources[name]
-
-
-def source_for_spider(name: str) -> tuple[str, dict]:
-    """(source name, conf) for a spider name: the source itself, else the first source
-    that uses this spider (so `scrapy check` / `scrapy crawl taskdump` work too)."""
-    sources = load_sources()
-    if name in sources:
-        return name, sources[name]
-    for source, conf in sources.items():
-        if conf.get("spider") == name:
-            return source, conf
-    raise KeyError(f"no source uses spider {name!r}")
 
 
 def default_sources() -> list[str]:

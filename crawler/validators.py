@@ -15,10 +15,9 @@ import urllib.request
 import urllib.robotparser
 from urllib.parse import urlsplit
 
-from crawler.items import now_iso
+from crawler import policy
 from crawler.replay import replay_url
-
-PREFLIGHT_SECONDS = 10     # for all of a source's URLs together; past it the real crawl decides
+from ingest.items import now_iso
 
 
 def conditional_headers(known: dict | None) -> dict[str, str]:
@@ -37,15 +36,17 @@ def unchanged(status: int, digest: str | None, known: dict | None) -> bool:
     return status == 304 or (status == 200 and digest is not None and digest == (known or {}).get("sha256"))
 
 
-def preflight(urls: list[str], validators: dict[str, dict], user_agent: str,
+def preflight(urls: list[str], validators: dict[str, dict],
               replay_base: str | None = None) -> list[dict] | None:
     """Ask every URL conditionally; the manifest lines if all are unchanged, else None.
 
-    Any doubt (a URL never fetched, robots.txt now disallowing it, an error, a
-    slow or changed body) returns None and the real crawl runs, with its
-    retries, robots.txt handling and error reporting.
+    The HTTP policy's user agent, robots.txt rule and a deadline for all URLs together;
+    never a retry: any doubt (a URL never fetched, robots.txt now disallowing it, an error,
+    a slow or changed body) returns None and the real crawl runs, with its retries, robots.txt
+    handling and error reporting.
     """
-    deadline = time.monotonic() + PREFLIGHT_SECONDS
+    user_agent = policy.USER_AGENT
+    deadline = time.monotonic() + policy.PREFLIGHT_SECONDS
     robots: dict[str, urllib.robotparser.RobotFileParser] = {}
     lines = []
     for url in urls:
@@ -73,8 +74,9 @@ def _get(url: str, headers: dict, replay_base: str | None, deadline: float) -> t
     """(status, body) of a GET that must finish by `deadline` (a drip-feed cannot stall it)."""
     target = replay_url(replay_base, url) if replay_base else url
     request = urllib.request.Request(target, headers=headers)
+    timeout = max(0.1, min(policy.CONNECT_TIMEOUT, deadline - time.monotonic()))
     try:
-        response = urllib.request.urlopen(request, timeout=max(0.1, deadline - time.monotonic()))
+        response = urllib.request.urlopen(request, timeout=timeout)
     except urllib.error.HTTPError as exc:
         return exc.code, b""
     with response:
@@ -87,6 +89,8 @@ def _get(url: str, headers: dict, replay_base: str | None, deadline: float) -> t
 
 
 def _allowed(url: str, user_agent: str, replay_base: str | None, robots: dict, deadline: float) -> bool:
+    if not policy.OBEY_ROBOTS:
+        return True
     """robots.txt still lets us fetch `url` (fetched once per host; absent or 4xx = allowed)."""
     parts = urlsplit(url)
     host = f"{parts.scheme}://{parts.netloc}"

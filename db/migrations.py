@@ -138,6 +138,44 @@ def m006_baseline(db: Database) -> None:
     db["results"].add_column("baseline", str)
 
 
+@migrations()
+def m007_derivation(db: Database) -> None:
+    """What derived each row and from which bytes; flags; rejects that later parse; rules tables.
+
+    results.derived_by: the parser code + rules fingerprint that made the row (stale rows are
+    those made by other code or rules); archive_url: the archived response it was read from;
+    locator: where in that response. crawl_runs.kind: crawl, backfill or reprocess. `flags`:
+    one row per flag raised on a result (underived, delisted, ...), with the run that raised
+    it and, once it no longer holds, the run that cleared it. results_history keeps every
+    field a new version can change. rule_protocols / rule_metrics mirror rules/*.toml for the
+    SQL views, refreshed at each run. `state`: small facts kept between runs (which rules the
+    model map was last reconciled with).
+    """
+    db["crawl_runs"].add_column("kind", str, not_null_default="crawl")
+    for column in ("derived_by", "archive_url", "locator", "role"):
+        db["results"].add_column(column, str)
+    db.execute("UPDATE results SET archive_url = source_url WHERE source != 'arxiv'")
+    for column, kind in (("model", str), ("setting", str), ("extra_data", int),
+                         ("extra_data_corpus", str), ("resolution", int), ("published", str),
+                         ("paper_id", str), ("flags", str), ("role", str), ("derived_by", str)):
+        db["results_history"].add_column(column, kind)
+    db["flags"].create(
+        {"id": int, "result_id": int, "flag": str, "reason": str, "run": int, "raised_at": str,
+         "cleared_run": int, "cleared_at": str},
+        pk="id",
+        foreign_keys=[("result_id", "results", "id"), ("run", "crawl_runs", "id")],
+    )
+    db.execute("CREATE UNIQUE INDEX flags_active ON flags (result_id, flag) WHERE cleared_at IS NULL")
+    db["flags"].create_index(["flag", "cleared_at"])
+    db["rejects"].add_column("locator", str)
+    db["rejects"].add_column("resolved_run", int)
+    db["rejects"].create_index(["source", "resolved_run"])
+    db["state"].create({"key": str, "value": str}, pk="key")
+    db["rule_protocols"].create({"setting": str, "protocol": str}, pk="setting")
+    db["rule_metrics"].create({"metric": str, "label": str, "unit": str, "higher_is_better": int,
+                               "leaderboard": int}, pk="metric")
+
+
 def ensure_db_shape(db: Database) -> list[str]:
     """Apply pending migrations and refresh the views; return the migrations applied."""
     from db.views import ensure_views

@@ -6,6 +6,7 @@ import json
 from sqlite_utils import Database
 
 from db.views import query_sql
+from rules import settings
 
 LEADERBOARD_KEYS = ("rank", "model", "value", "measured", "metric", "dataset", "setting",
                     "extra_data", "extra_data_corpus", "params", "published", "paper_title",
@@ -14,14 +15,16 @@ LEADERBOARD_KEYS = ("rank", "model", "value", "measured", "metric", "dataset", "
                     "measured_source_url")
 PROGRESSION_KEYS = ("published", "model", "value", "metric", "dataset", "setting", "source",
                     "source_url", "evidence", "date_precision")
-SUPERVISED = "supervised"   # the default protocol: fine-tuned, from scratch or unstated
 
 
 def _protocol(setting: str | None) -> str | None:
-    """--setting → protocol group; None = supervised, "all" = every protocol."""
-    if setting in (None, "finetuned", "from_scratch"):
-        return SUPERVISED
-    return None if setting == "all" else setting
+    """--setting (a setting or a protocol) → protocol group; None = the protocol of unstated
+    settings (supervised), "all" = every protocol. One mapping: rules/settings.toml."""
+    if setting == settings.ALL:
+        return None
+    if setting in settings.protocols():
+        return setting
+    return settings.protocol_of(setting)
 
 
 def leaderboard(db: Database, dataset: str, metric: str, top: int = 20, setting: str | None = None,

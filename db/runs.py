@@ -25,10 +25,12 @@ def sync_sources(db: Database, registry: dict[str, dict]) -> None:
     )
 
 
-def start_run(db: Database, source: str, urls: list[str] | None, replay: str | None) -> int:
+def start_run(db: Database, source: str, urls: list[str] | None, replay: str | None,
+              kind: str = "crawl") -> int:
+    """Record a run as `running`; `kind` is crawl, backfill or reprocess."""
     with write_transaction(db):
         return db["crawl_runs"].insert({
-            "source": source, "started": now_iso(), "status": "running",
+            "source": source, "started": now_iso(), "status": "running", "kind": kind,
             "urls": json.dumps(urls) if urls else None, "replay": replay,
         }).last_pk
 
@@ -55,10 +57,22 @@ def mark_interrupted(db: Database) -> int:
 
 
 def last_runs(db: Database) -> dict[str, dict]:
-    """The newest run of each source."""
+    """The newest crawl (or backfill) run of each source."""
     rows = db.query(
-        "SELECT * FROM crawl_runs WHERE id IN (SELECT max(id) FROM crawl_runs GROUP BY source)")
+        "SELECT * FROM crawl_runs WHERE id IN (SELECT max(id) FROM crawl_runs "
+        "WHERE kind != 'reprocess' GROUP BY source)")
     return {r["source"]: r for r in rows}
+
+
+def get_state(db: Database, key: str) -> str | None:
+    row = db.execute("SELECT value FROM state WHERE key = ?", [key]).fetchone()
+    return row[0] if row else None
+
+
+def set_state(db: Database, key: str, value: str) -> None:
+    """Remember a small fact between runs (call inside a write transaction)."""
+    db.execute("INSERT INTO state (key, value) VALUES (?, ?) "
+               "ON CONFLICT (key) DO UPDATE SET value = excluded.value", [key, value])
 
 
 def get_cursor(db: Database, source: str, query: str | None) -> str | None:

@@ -32,11 +32,19 @@ PLUGIN_NAME = "sota_atom_empty_feed"
 # falls back to the CLI's default (ImageNet-1K, top-1 accuracy, supervised protocol).
 DATASET = "dataset = coalesce(nullif(:dataset, ''), 'imagenet-1k')"
 METRIC = "metric = coalesce(nullif(:metric, ''), 'top1_acc')"
-SETTING = ("(CASE WHEN coalesce(nullif(:setting, ''), 'supervised') "
-           "IN ('supervised', 'finetuned', 'from_scratch') THEN protocol = 'supervised' "
-           "WHEN :setting = 'all' THEN 1 ELSE protocol = :setting END)")
-SETTING_HELP = ("setting: the protocol group — empty or supervised (fine-tuned, from scratch or "
-                "unstated), zero_shot, linear_probe, few_shot, semi_supervised, or all")
+# A setting names its protocol through rule_protocols (rules/settings.toml); '' is the
+# unstated setting's protocol; a protocol's own name, or 'all', also works.
+SETTING = ("(nullif(:setting, '') = 'all' OR protocol = coalesce("
+           "(SELECT protocol FROM rule_protocols WHERE setting = coalesce(nullif(:setting, ''), '')), "
+           ":setting))")
+
+
+def setting_help() -> str:
+    from rules import settings
+
+    return (f"setting: a setting or protocol — empty for {settings.protocol_of(None)} "
+            f"(fine-tuned, from scratch or unstated), {', '.join(p for p in settings.protocols()[1:])}, "
+            "or all")
 
 
 def canned_queries() -> dict[str, dict]:
@@ -54,7 +62,7 @@ def canned_queries() -> dict[str, dict]:
                 "leaderboards first, then model cards, then abstract claims) beside the best "
                 "independent measurement (timm), with the paper, every source that has it and the "
                 "exact evidence text. Parameters: dataset (default imagenet-1k), metric (default "
-                f"top1_acc), {SETTING_HELP}; as_of (YYYY-MM-DD: only results published by then; "
+                f"top1_acc), {setting_help()}; as_of (YYYY-MM-DD: only results published by then; "
                 "undated ones stay in); top (rows, default 100). From db/sql/leaderboard.sql."),
             "params": ["dataset", "metric", "setting", "as_of", "top"],
             "hide_sql": True,
@@ -77,7 +85,7 @@ def canned_queries() -> dict[str, dict]:
                 "Record-breaking results in date order: each beats every earlier dated result of "
                 "its dataset, metric and protocol, from all sources (undated results cannot break a "
                 "record; withdrawn ones are left out). Parameters: dataset (default imagenet-1k), "
-                f"metric (default top1_acc), {SETTING_HELP}. From db/sql/progression.sql."),
+                f"metric (default top1_acc), {setting_help()}. From db/sql/progression.sql."),
             "params": ["dataset", "metric", "setting"],
             "hide_sql": True,
             "sql": (
@@ -124,19 +132,25 @@ def canned_queries() -> dict[str, dict]:
     }
 
 
-def sources_html() -> str:
-    """The home page's table of sources with licence and attribution, from sources.toml."""
-    from crawler.sources import load_sources
+def sources_html(db_path: Path) -> str:
+    """The home page's table of sources with licence and attribution, from the `sources`
+    table (mirrored from crawler/sources.toml at every run)."""
+    from db.connect import open_db
 
     def cell(text: str) -> str:
         return f"<td>{html.escape(text or '')}</td>"
 
+    db = open_db(db_path, readonly=True)
+    try:
+        registry = list(db.query("SELECT * FROM sources ORDER BY rowid"))
+    finally:
+        db.close()
     rows = []
-    for name, conf in load_sources().items():
+    for conf in registry:
         url = conf.get("url") or ""
         link = f'<br><a href="{html.escape(url)}">{html.escape(url)}</a>' if url else ""
-        scheduled = "yes" if conf.get("default") else "no (run on request)"
-        rows.append(f"<tr><td><strong>{html.escape(name)}</strong>{link}</td>"
+        scheduled = "yes" if conf.get("default_enabled") else "no (run on request)"
+        rows.append(f"<tr><td><strong>{html.escape(conf['name'])}</strong>{link}</td>"
                     + cell(conf.get("description")) + cell(conf.get("licence"))
                     + cell(conf.get("attribution")) + cell(scheduled) + "</tr>")
     return ("<h2>Sources, licences and attribution</h2>"
@@ -158,9 +172,9 @@ def dashboards() -> dict:
     return yaml.safe_load(resources.files("db").joinpath("dashboards.yml").read_text("utf-8"))
 
 
-def metadata() -> dict:
+def metadata(db_path: Path) -> dict:
     meta = json.loads(resources.files("db").joinpath("metadata.json").read_text("utf-8"))
-    meta["description_html"] = meta.get("description_html", "") + sources_html()
+    meta["description_html"] = meta.get("description_html", "") + sources_html(db_path)
     meta["databases"]["sota"]["queries"] = canned_queries()
     meta.setdefault("plugins", {})["datasette-dashboards"] = dashboards()
     return meta
@@ -228,7 +242,7 @@ def build_app(db_path: Path, allow_sql: bool = True):
     from datasette.database import Database
 
     _register_plugins()
-    meta = metadata()
+    meta = metadata(db_path)
     if not allow_sql:
         meta["allow_sql"] = False
     ds = Datasette(

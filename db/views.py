@@ -8,7 +8,6 @@ its named parameters are bound by the caller, or fixed to defaults in a view.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from importlib import resources
 
 from sqlite_utils import Database
@@ -23,8 +22,8 @@ VIEWS = {
 }
 
 
-@lru_cache(maxsize=None)
 def sql_file(name: str) -> str:
+    """A file of db/sql/, read at each call: an edited query is used at once."""
     return resources.files("db").joinpath("sql", name).read_text("utf-8")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from crawler.items import ResultItem
+from ingest.items import ResultItem
 from ingest.extract import extract_claims
 
 

@@ -44,7 +44,7 @@ def find_conflicts(db: Database) -> list[dict]:
         "SELECT canonical, canonical_key, dataset, metric, protocol, source, kind, value, raw_value, "
         "params, evidence, source_url, id, score, coalesce(arxiv_id, paper_id) AS paper "
         "FROM results_canonical "
-        "WHERE coalesce(flags, '') NOT LIKE '%withdrawn%'")
+        "WHERE coalesce(flags, '') NOT LIKE '%withdrawn%' AND NOT hidden")
     best: dict[tuple, dict] = {}
     params: dict[str, dict[str, dict]] = defaultdict(dict)
     for r in rows:

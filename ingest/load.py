@@ -1,16 +1,17 @@
 """Loading a crawl's output into the database: the only code that writes results.
 
-`save_items(db, run_id, items)` takes the JSON-lines records a crawl run wrote
-and, inside the caller's transaction, inserts new results, updates changed ones
-(keeping the old version in `results_history`), and records papers and
-rejects; `save_responses` records the archived responses. Re-loading the same
-data writes nothing to `results`.
+`save_items(db, run_id, items)` takes the records a run derived (a crawl's JSON lines, or
+`reprocess`'s items) and, inside the caller's transaction, checks each result (a bad one
+becomes a reject: the one reject path), inserts new results, updates changed ones (keeping
+the old version in `results_history`), refreshes what derived a row without a history entry
+when only that changed, and records papers and rejects; `save_responses` records the
+archived responses. Re-loading the same data writes nothing.
 """
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -19,11 +20,30 @@ from sqlite_utils import Database
 from sqlite_utils.db import jsonify_if_needed
 
 from db.runs import now_iso
+from rules.metrics import check_value
 
 # Columns whose change makes a new version of a result (fetched_at alone does not).
 VERSIONED = ("model", "value", "raw_value", "setting", "extra_data", "extra_data_corpus",
              "params", "resolution", "published", "paper_id", "source_url", "evidence",
-             "confidence", "evidence_start", "evidence_end", "date_precision", "flags", "baseline")
+             "confidence", "evidence_start", "evidence_end", "date_precision", "flags", "baseline",
+             "role")
+# Columns that say where a row came from and what derived it: refreshed silently (a row
+# re-derived by newer code from the same bytes is not a new version of the number).
+DERIVATION = ("derived_by", "archive_url", "locator", "crawl_run", "fetched_at")
+# What results_history keeps of the version it replaces.
+HISTORY = ("key", "value", "raw_value", "params", "evidence", "source_url", "fetched_at", "crawl_run",
+           "model", "setting", "extra_data", "extra_data_corpus", "resolution", "published",
+           "paper_id", "flags", "role", "derived_by")
+REQUIRED = ("source", "key", "model", "dataset", "metric", "source_url", "fetched_at", "kind")
+KINDS = ("measured", "reported")
+
+
+@dataclass
+class Seen:
+    """What one load saw: result keys and reject keys (what `reprocess` compares with)."""
+
+    results: set = field(default_factory=set)
+    rejects: set = field(default_factory=set)
 
 
 @dataclass
@@ -54,6 +74,18 @@ def read_jsonl(path: Path) -> Iterator[dict]:
                 continue
 
 
+def check_result(item: dict) -> None:
+    """ValueError with a short reason when a result item cannot be stored."""
+    for name in REQUIRED:
+        if not item.get(name):
+            raise ValueError(f"missing {name}")
+    if item.get("value") is None:
+        raise ValueError(f"no {item['metric']} value")
+    if item["kind"] not in KINDS:
+        raise ValueError(f"unknown kind {item['kind']!r}")
+    check_value(item["metric"], float(item["value"]))
+
+
 def result_row(item: dict, run_id: int) -> dict:
     paper = item.get("paper") or None
     extra = item.get("extra_data")
@@ -65,11 +97,14 @@ def result_row(item: dict, run_id: int) -> dict:
         "resolution": item.get("resolution"), "paper_id": paper["id"] if paper else None,
         "published": item.get("published"), "source": item["source"],
         "source_url": item["source_url"], "fetched_at": item["fetched_at"],
-        "crawl_run": run_id, "evidence": item.get("evidence"), "kind": item["kind"],
+        # The run whose archive holds the bytes: this run, or (reprocess) the one that fetched them.
+        "crawl_run": item.get("origin_run") or run_id, "evidence": item.get("evidence"), "kind": item["kind"],
         "confidence": item.get("confidence"), "evidence_start": item.get("evidence_start"),
         "evidence_end": item.get("evidence_end"),
         "date_precision": item.get("date_precision") or ("day" if item.get("published") else None),
-        "flags": item.get("flags"),
+        "flags": item.get("flags"), "role": item.get("role"),
+        "derived_by": item.get("derived_by"), "archive_url": item.get("archive_url") or item["source_url"],
+        "locator": item.get("locator"),
         "baseline": None,   # live data: replaces a baseline row with the same key
     }
 
@@ -89,15 +124,17 @@ def reject_row(item: dict, run_id: int, seen_at: str) -> dict:
         [item.get("source") or "", item.get("url") or "", raw, item.get("reason") or ""]
     ).encode("utf-8", "replace")).hexdigest()
     return {"key": key, "source": item.get("source"), "url": item.get("url"), "raw": raw,
-            "reason": item.get("reason"), "crawl_run": run_id, "seen_at": seen_at}
+            "reason": item.get("reason"), "crawl_run": run_id, "seen_at": seen_at,
+            "locator": item.get("locator")}
 
 
-def save_items(db: Database, run_id: int, items: Iterable[dict]) -> LoadCounts:
-    """Upsert results and rejects from `items`; call inside a transaction."""
+def save_items(db: Database, run_id: int, items: Iterable[dict], seen: Seen | None = None) -> LoadCounts:
+    """Upsert results and rejects from `items`; call inside a transaction. The keys of the
+    results and rejects read are added to `seen` when given."""
     counts = LoadCounts()
     seen_at = now_iso()
     existing: dict[str, dict] | None = None
-    inserts, updates, history, rejects = [], [], [], []
+    inserts, updates, quiet, history, rejects = [], [], [], [], []
     papers: dict[str, dict] = {}   # full paper records (arXiv): replace what is stored
     refs: dict[str, dict] = {}     # a result's paper reference: only fills gaps
     models: set[str] = set()
@@ -109,9 +146,18 @@ def save_items(db: Database, run_id: int, items: Iterable[dict]) -> LoadCounts:
         if item.get("record") == "paper":
             papers[item["id"]] = paper_row(item)
             continue
+        try:
+            check_result(item)
+        except (ValueError, TypeError) as exc:
+            rejects.append(reject_row({"source": item.get("source"), "url": item.get("source_url"),
+                                       "raw": item.get("evidence"), "reason": str(exc),
+                                       "locator": item.get("locator")}, run_id, seen_at))
+            continue
         if existing is None:
             existing = _existing(db, item["source"])
         row = result_row(item, run_id)
+        if seen is not None:
+            seen.results.add(row["key"])
         if item.get("paper") and item["paper"]["id"] not in papers:
             refs[item["paper"]["id"]] = paper_row(item["paper"])
         models.add(row["model"])
@@ -121,15 +167,14 @@ def save_items(db: Database, run_id: int, items: Iterable[dict]) -> LoadCounts:
             existing[row["key"]] = row
             counts.inserted += 1
         elif any(old.get(c) != row[c] for c in VERSIONED):
-            history.append({"result_id": old["id"], "key": old["key"], "value": old["value"],
-                            "raw_value": old["raw_value"], "params": old["params"],
-                            "evidence": old["evidence"], "source_url": old["source_url"],
-                            "fetched_at": old["fetched_at"], "crawl_run": old["crawl_run"],
+            history.append({"result_id": old["id"], **{c: old[c] for c in HISTORY},
                             "replaced_at": seen_at, "replaced_by_run": run_id})
             updates.append({**row, "id": old["id"]})
             existing[row["key"]] = {**row, "id": old["id"]}
             counts.updated += 1
         else:
+            if any(row[c] is not None and old.get(c) != row[c] for c in DERIVATION[:3]):
+                quiet.append({**{c: row[c] for c in DERIVATION}, "id": old["id"]})
             counts.unchanged += 1
     changed_papers = _changed(db, papers, refs)
     if changed_papers:
@@ -141,14 +186,34 @@ def save_items(db: Database, run_id: int, items: Iterable[dict]) -> LoadCounts:
         _insert_rows(db, "results", inserts)
     if history:
         _insert_rows(db, "results_history", history)
-    for row in updates:
-        db["results"].update(row["id"], row)
+    if updates:
+        _update_rows(db, updates)
+    if quiet:
+        _update_rows(db, quiet)
     if rejects:
         # The same bad row seen again is not stored twice (unique key), but it
         # still counts as rejected by this run.
         db["rejects"].insert_all(rejects, ignore=True, batch_size=2000)
         counts.rejected = len(rejects)
+        if seen is not None:
+            seen.rejects.update(r["key"] for r in rejects)
     return counts
+
+
+def settle_rejects(db: Database, source: str, run_id: int, seen: Seen, urls: set[str]) -> int:
+    """After a complete re-derivation of `urls`: their rejects not produced again are resolved
+    by this run (the current code reads them); produced ones are open again. Returns how many
+    were resolved."""
+    resolved = 0
+    for row in db.query("SELECT id, key, url, resolved_run FROM rejects WHERE source = ?", [source]):
+        if row["url"] not in urls:
+            continue
+        if row["key"] in seen.rejects and row["resolved_run"] is not None:
+            db.execute("UPDATE rejects SET resolved_run = NULL WHERE id = ?", [row["id"]])
+        elif row["key"] not in seen.rejects and row["resolved_run"] is None:
+            db.execute("UPDATE rejects SET resolved_run = ? WHERE id = ?", [run_id, row["id"]])
+            resolved += 1
+    return resolved
 
 
 # Values sqlite3 binds as they are; anything else goes through sqlite-utils' conversion
@@ -179,8 +244,15 @@ def _insert_rows(db: Database, table: str, rows: list[dict], ignore: bool = Fals
         db.conn.executemany(sql, values())
 
 
+def _update_rows(db: Database, rows: list[dict]) -> None:
+    """UPDATE results by id for rows sharing one set of keys, as one `executemany`."""
+    columns = [c for c in rows[0] if c != "id"]
+    sql = f"UPDATE results SET {', '.join(f'[{c}] = ?' for c in columns)} WHERE id = ?"
+    db.conn.executemany(sql, ([jsonify_if_needed(r[c]) for c in columns] + [r["id"]] for r in rows))
+
+
 def _existing(db: Database, source: str) -> dict[str, dict]:
-    cols = ", ".join(("id", "key", "crawl_run", "fetched_at") + VERSIONED)
+    cols = ", ".join(dict.fromkeys(("id", "key") + VERSIONED + DERIVATION + HISTORY))
     cursor = db.execute(f"SELECT {cols} FROM results WHERE source = ?", [source])
     names = [d[0] for d in cursor.description]
     return {row[1]: dict(zip(names, row)) for row in cursor}

@@ -17,9 +17,10 @@ from collections import Counter, defaultdict
 
 from sqlite_utils import Database
 
-from db.runs import now_iso
+from db.runs import get_state, now_iso, set_state
 from ingest.conflicts import save_conflicts
 from rules.aliases import aliases, timm_families
+from rules.files import fingerprint
 from rules.settings import is_setting_phrase
 
 SIZES = {"tiny": "t", "small": "s", "base": "b", "medium": "m", "large": "l", "huge": "h",
@@ -169,3 +170,14 @@ def decide_reviews(db: Database, accept: tuple[int, ...], reject: tuple[int, ...
                             [status, now, rowid]).rowcount
     reconcile(db)
     return n
+
+
+def reconcile_if_needed(db: Database, changed: bool) -> dict | None:
+    """`reconcile(db)` when results changed or the alias rules changed since the last time
+    (a rules edit reaches the model map at the next run); None when nothing needed doing."""
+    rules_now = fingerprint(("aliases",))
+    if not changed and get_state(db, "reconciled_with") == rules_now:
+        return None
+    counts = reconcile(db)
+    set_state(db, "reconciled_with", rules_now)
+    return counts

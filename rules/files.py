@@ -20,7 +20,7 @@ NAMES = ("aliases", "corpora", "settings", "metrics")
 ENV = "SOTA_RULES"
 
 _lock = threading.Lock()
-_cache: dict[tuple, dict] = {}
+_cache: dict[tuple, dict] = {}   # (path, mtime_ns, size) -> parsed TOML
 
 
 class RulesError(ValueError):
@@ -64,9 +64,9 @@ def _parse(path: Path) -> dict:
     try:
         return tomllib.loads(path.read_text("utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
-        raise RulesError(f"cannot read rule file {path}: {exc}") from None
+        raise RulesError(f"cannot read {path}: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
-        raise RulesError(f"rule file {path}: {exc}") from None
+        raise RulesError(f"{path}: {exc}") from None
 
 
 def merge(base: dict, extra: dict) -> dict:
@@ -80,26 +80,32 @@ def merge(base: dict, extra: dict) -> dict:
     return out
 
 
-def load(name: str) -> dict:
-    """The rule `name` in effect now (packaged, extended or replaced by the override file)."""
-    parts = paths(name)
-    key = tuple(_stamp(p) for _, p in parts)
+def read_toml(path: Path) -> dict:
+    """A TOML file's content, parsed again only when the file changed on disk (mtime, size):
+    the one reader of every configuration file a long-running process must see edits of
+    (rule files, the source registry, the schedule). Treat the result as read-only."""
+    key = _stamp(path)
     with _lock:
         hit = _cache.get(key)
     if hit is not None:
         return hit
+    data = _parse(path)
+    with _lock:
+        for old in [k for k in _cache if k[0] == key[0]]:  # an edited file's old parse goes
+            del _cache[old]
+        _cache[key] = data
+    return data
+
+
+def load(name: str) -> dict:
+    """The rule `name` in effect now (packaged, extended or replaced by the override file)."""
     data: dict = {}
-    for origin, path in parts:
-        parsed = _parse(path)
+    for origin, path in paths(name):
+        parsed = dict(read_toml(path))
         if origin == "override" and parsed.pop("replace", False):
             data = parsed
         else:
             data = merge(data, parsed)
-    with _lock:
-        # Keep only the newest parse of each rule: an edited file's old parse is dropped.
-        for old in [k for k in _cache if k[0][0] == key[0][0]]:
-            del _cache[old]
-        _cache[key] = data
     return data
 
 

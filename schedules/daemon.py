@@ -1,7 +1,7 @@
 """The daemon: APScheduler runs each source's crawl on its schedule, for months.
 
 One process, the only database writer. Each crawl runs in a child process
-(ingest.crawl.crawl_source) with a wall-clock timeout; APScheduler's thread
+(runs.crawl.crawl_source) with a wall-clock timeout; APScheduler's thread
 pool runs different sources side by side, one instance per source
 (`max_instances=1`, `coalesce=True`, a misfire grace time). A crawl that
 fails, crashes or times out marks its run `failed` and the daemon goes on.
@@ -28,7 +28,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from crawler.replay import ReplayServer
 from db.connect import open_db
 from db.runs import mark_interrupted
-from ingest.crawl import crawl_source, prepare_db
+from runs.crawl import crawl_source
+from runs.prepare import prepare_db
 from schedules.schedule import Entry
 
 log = logging.getLogger("sota.daemon")
@@ -59,8 +60,20 @@ class Daemon:
         self.run_now = run_now or bool(interval)
         self.stop = threading.Event()
         self.base_url: str | None = None
-        self.active: set[str] = set()
-        self.runs_done = 0
+        # Shared with the scheduler's worker threads: touched only under this lock.
+        self._lock = threading.Lock()
+        self._active: set[str] = set()
+        self._runs_done = 0
+
+    @property
+    def active(self) -> set[str]:
+        with self._lock:
+            return set(self._active)
+
+    @property
+    def runs_done(self) -> int:
+        with self._lock:
+            return self._runs_done
 
     def prepare(self) -> None:
         prepare_db(self.db_path)
@@ -73,15 +86,17 @@ class Daemon:
     def run_source(self, entry: Entry) -> None:
         if self.stop.is_set():
             return
-        self.active.add(entry.source)
+        with self._lock:
+            self._active.add(entry.source)
         try:
             crawl_source(self.db_path, entry.source, entry.urls or None, self.base_url,
                          self.replay_dir, entry.timeout, None, self.stop)
         except Exception as exc:  # a bug in one run must not end the daemon
             log.error("%s: run crashed: %s: %s", entry.source, type(exc).__name__, exc)
         finally:
-            self.active.discard(entry.source)
-            self.runs_done += 1
+            with self._lock:
+                self._active.discard(entry.source)
+                self._runs_done += 1
 
     def scheduler(self) -> BackgroundScheduler:
         scheduler = BackgroundScheduler(

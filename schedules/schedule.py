@@ -1,7 +1,6 @@
 """The schedule file: one entry per source, read safely (tomllib), turned into APScheduler triggers."""
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -10,6 +9,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler.sources import load_sources
+from rules.files import RulesError, read_toml
 
 
 @dataclass
@@ -27,12 +27,9 @@ class Entry:
             return IntervalTrigger(seconds=interval_override, timezone="UTC")
         if self.interval_seconds:
             return IntervalTrigger(seconds=self.interval_seconds, jitter=self.jitter, timezone="UTC")
-        fields = self.cron.split()
-        if len(fields) != 5:
-            raise ValueError(f"cron needs five fields, got {self.cron!r}")
-        minute, hour, day, month, day_of_week = fields
-        return CronTrigger(minute=minute, hour=hour, day=day, month=month,
-                           day_of_week=day_of_week, jitter=self.jitter, timezone="UTC")
+        trigger = CronTrigger.from_crontab(self.cron, timezone="UTC")
+        trigger.jitter = self.jitter  # from_crontab takes no jitter; the attribute is the trigger's own
+        return trigger
 
 
 class ScheduleError(ValueError):
@@ -41,19 +38,11 @@ class ScheduleError(ValueError):
 
 def load_schedule(path: str | Path | None = None) -> list[Entry]:
     """Entries of the schedule file (the packaged one by default); ScheduleError says what is wrong."""
-    if path is None:
-        text = resources.files("schedules").joinpath("schedule.toml").read_text("utf-8")
-        where = "schedules/schedule.toml"
-    else:
-        try:
-            text = Path(path).read_text("utf-8")
-        except OSError as exc:
-            raise ScheduleError(f"cannot read schedule {path}: {exc.strerror}") from None
-        where = str(path)
+    where = Path(path) if path else Path(str(resources.files("schedules").joinpath("schedule.toml")))
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScheduleError(f"{where}: {exc}") from None
+        data = dict(read_toml(where))
+    except RulesError as exc:
+        raise ScheduleError(str(exc)) from None
     defaults = data.pop("defaults", {})
     known = load_sources()
     entries = []

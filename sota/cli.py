@@ -15,12 +15,14 @@ from db.connect import open_db, resolve_db_path, write_transaction
 
 db_option = click.option(
     "--db", "db_path", type=click.Path(dir_okay=False), default=None,
-    help="Database file (default: $SOTA_DB, else ./sota.db).",
+    help="Database file (default: $SOTA_DB, else ./sota.db); also accepted before the command.",
 )
 
 
 def _db_path(db_path: str | None) -> Path:
-    path = resolve_db_path(db_path)
+    """The command's --db, else the group's --db, else $SOTA_DB, else ./sota.db."""
+    root = click.get_current_context().find_root()
+    path = resolve_db_path(db_path or (root.obj or {}).get("db"))
     # Children (crawler, Datasette, daemon) inherit the resolved absolute path.
     os.environ["SOTA_DB"] = str(path)
     return path
@@ -28,9 +30,18 @@ def _db_path(db_path: str | None) -> Path:
 
 @click.group()
 @click.version_option(package_name="sota-tracker")
-def cli():
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
+              help="Database file for every command (default: $SOTA_DB, else ./sota.db).")
+@click.option("--rules", "rules_dir", type=click.Path(file_okay=False, exists=True), default=None,
+              help="Rules override directory: files named like rules/*.toml extend or replace the "
+                   "packaged ones (default: $SOTA_RULES).")
+@click.pass_context
+def cli(ctx, db_path, rules_dir):
     """sota-tracker: state-of-the-art results with provenance (ImageNet-1K first)."""
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    ctx.obj = {"db": db_path}
+    if rules_dir:  # children (crawls, the daemon's runs) read the same rules
+        os.environ["SOTA_RULES"] = str(Path(rules_dir).resolve())
 
 
 @cli.command()
@@ -38,7 +49,7 @@ def cli():
 def init(db_path):
     """Create or upgrade the database (idempotent)."""
     path = _db_path(db_path)
-    from ingest.crawl import prepare_db
+    from runs.prepare import prepare_db
 
     applied = prepare_db(path)
     click.echo(f"{path}: " + (f"applied {', '.join(applied)}" if applied else "up to date"))
@@ -56,7 +67,7 @@ def init(db_path):
 def crawl(sources, replay_dir, urls, timeout, db_path):
     """Crawl SOURCES (default: every default-enabled source) into the database."""
     from crawler.sources import default_sources, load_sources
-    from ingest.crawl import DEFAULT_TIMEOUT, crawl as run_crawl
+    from runs.crawl import DEFAULT_TIMEOUT, crawl as run_crawl
 
     path = _db_path(db_path)
     names = list(sources) or default_sources()
@@ -86,7 +97,7 @@ def backfill(since, until, replay_dir, timeout, db_path):
     """Walk older arXiv windows (date windows keep paging shallow); the cursor stays put."""
     from datetime import date
 
-    from ingest.crawl import DEFAULT_TIMEOUT, crawl as run_crawl
+    from runs.crawl import DEFAULT_TIMEOUT, crawl as run_crawl
 
     path = _db_path(db_path)
     end = (until.date() if until else date.today()).isoformat()
@@ -94,6 +105,67 @@ def backfill(since, until, replay_dir, timeout, db_path):
                          on_done=_progress(["arxiv"]), backfill=(since.date().isoformat(), end))
     if any(o.status != "ok" for o in outcomes):
         sys.exit(1)
+
+
+@cli.command()
+@click.argument("sources", nargs=-1)
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Only archived responses fetched on or after this date.")
+@click.option("--stale", is_flag=True,
+              help="Only sources with rows made by other code or rules than today's.")
+@db_option
+def reprocess(sources, since, stale, db_path):
+    """Derive SOURCES' rows again (default: all) from the archive, offline, with today's code and rules."""
+    from crawler.sources import load_sources
+    from runs.reprocess import reprocess as run_reprocess
+
+    path = _db_path(db_path)
+    if not path.exists():
+        raise click.ClickException(f"no database at {path}: nothing to reprocess")
+    unknown = [n for n in sources if n not in load_sources()]
+    if unknown:
+        raise click.UsageError(f"unknown source(s): {', '.join(unknown)} (known: {', '.join(load_sources())})")
+    outcomes = run_reprocess(path, list(sources) or None, since.date().isoformat() if since else None,
+                             stale, on_page=_page_ticker(), on_done=_skipped_line(stale))
+    if any(o.status != "ok" for o in outcomes):
+        sys.exit(1)
+
+
+def _page_ticker():
+    """On a terminal, a spinner-like count of archived responses read (quiet when piped)."""
+    if not sys.stderr.isatty():
+        return None
+    count = [0]
+
+    def tick(page):
+        count[0] += 1
+        click.echo(f"\rreprocess: {count[0]} archived responses read", err=True, nl=False)
+    return tick
+
+
+def _skipped_line(stale: bool):
+    def done(name, outcome):
+        if sys.stderr.isatty():
+            click.echo("", err=True)
+        if outcome is None and stale:
+            click.echo(f"{name}: nothing stale", err=True)
+    return done
+
+
+@cli.command("rules")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+def rules_command(fmt):
+    """List the rule files in effect (packaged and override) with their SHA-256."""
+    from rules.files import in_effect, override_dir
+
+    rows = [{"rule": f.name, "origin": f.origin, "sha256": f.sha256, "path": str(f.path)} for f in in_effect()]
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2))
+        return
+    where = override_dir()
+    click.echo(f"override directory: {where if where else '(none: set --rules DIR or $SOTA_RULES)'}")
+    for r in rows:
+        click.echo(f"{r['rule']:<9} {r['origin']:<9} {r['sha256'][:16]}  {r['path']}")
 
 
 def _progress(names: list[str]):
@@ -133,8 +205,10 @@ def sources(fmt, db_path):
         click.echo(f"{r['name']:<8} {r['licence']:<13} {last:<40} {r['url']}")
 
 
-SETTINGS = ["finetuned", "zero_shot", "linear_probe", "few_shot", "semi_supervised",
-            "from_scratch", "all"]
+def _settings() -> list[str]:
+    from rules import settings
+
+    return sorted(set(settings.names()) | set(settings.protocols()) | {settings.ALL})
 
 
 def _open_existing(db_path: str | None):
@@ -168,7 +242,7 @@ def _params(count) -> str:
 @cli.command()
 @click.option("--dataset", default="imagenet-1k", show_default=True)
 @click.option("--metric", default="top1_acc", show_default=True)
-@click.option("--setting", type=click.Choice(SETTINGS), default=None,
+@click.option("--setting", type=click.Choice(_settings()), default=None,
               help="Protocol to compare (default: end-to-end supervised/fine-tuned; 'all' mixes them).")
 @click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="Only results published on or before this date (undated ones stay in).")
@@ -191,7 +265,7 @@ def leaderboard(dataset, metric, setting, as_of, dated_only, top, fmt, db_path):
 @cli.command()
 @click.option("--dataset", default="imagenet-1k", show_default=True)
 @click.option("--metric", default="top1_acc", show_default=True)
-@click.option("--setting", type=click.Choice(SETTINGS), default=None)
+@click.option("--setting", type=click.Choice(_settings()), default=None)
 @click.option("--include-withdrawn", is_flag=True, help="Let flagged (withdrawn) results count.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
 @db_option
@@ -300,7 +374,7 @@ def serve(host, port, no_sql, db_path):
     """Serve the database with Datasette (read-only) as `sota`."""
     path = _db_path(db_path)
     if not path.exists():
-        from ingest.crawl import prepare_db
+        from runs.prepare import prepare_db
 
         prepare_db(path)
     click.echo(f"Datasette: http://{host}:{port}/sota", err=True)
@@ -375,11 +449,11 @@ def baseline():
 
 @baseline.command("build")
 @click.option("--out", type=click.Path(dir_okay=False), default=None,
-              help="Output file (default: db/baseline.json.gz in this checkout).")
+              help="Output file (default: ingest/baseline.json.gz in this checkout).")
 @db_option
 def baseline_build(out, db_path):
     """Write the baseline from a crawled database (e.g. after `sota crawl --replay`)."""
-    from db import baseline as bl
+    from ingest import baseline as bl
 
     db = _open_existing(db_path)
     data = bl.build_baseline(db)
@@ -397,8 +471,9 @@ def baseline_build(out, db_path):
 @db_option
 def up(replay_dir, host, port, schedule_file, log_file, db_path):
     """The main job: init, seed from the baseline if empty, crawl now, serve Datasette, run the daemon."""
-    from db.baseline import load_baseline, read_baseline
-    from ingest.crawl import prepare_db
+    from ingest.baseline import load_baseline, read_baseline
+    from runs.prepare import prepare_db
+    from runs.processes import end_process
     from schedules.daemon import Daemon, setup_logging
 
     path = _db_path(db_path)
@@ -417,9 +492,5 @@ def up(replay_dir, host, port, schedule_file, log_file, db_path):
     try:
         code = Daemon(path, entries, None, replay_dir, run_now=True).serve_forever()
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        end_process(server, grace=5)
     sys.exit(code)

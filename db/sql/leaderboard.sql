@@ -6,7 +6,7 @@
 -- /*filter*/ is replaced by fixed extra conditions (dataset, metric, protocol) by db/views.py.
 WITH scoped AS (
   SELECT * FROM results_canonical
-  WHERE coalesce(flags, '') NOT LIKE '%withdrawn%'
+  WHERE coalesce(flags, '') NOT LIKE '%withdrawn%' AND NOT hidden
     AND (:as_of IS NULL OR published IS NULL OR published <= :as_of)
     /*filter*/
 ),

@@ -1,21 +1,26 @@
 -- Every result with its canonical model, protocol group, source tier and a direction-free score.
--- protocol: end-to-end supervised results (fine-tuned, from scratch, or unstated) compare with
--- each other; zero-shot, linear-probe, few-shot and semi-supervised results stand apart.
--- score: higher is better for every metric (error rates are negated).
+-- protocol: from rule_protocols (rules/settings.toml): end-to-end supervised results (fine-tuned,
+-- from scratch, or unstated) compare with each other; zero-shot, linear-probe, few-shot and
+-- semi-supervised results stand apart.
+-- score: higher is better for every metric (rule_metrics.higher_is_better = 0 is negated).
+-- hidden: the row carries an active flag that takes it off leaderboards (no longer derived from
+-- the archive, or no longer listed by its source).
 CREATE VIEW results_canonical AS
 SELECT r.*,
        m.canonical_key,
        c.name AS canonical,
        coalesce(s.tier, 9) AS tier,
-       CASE WHEN r.setting IS NULL OR r.setting IN ('finetuned', 'from_scratch') THEN 'supervised'
-            ELSE r.setting END AS protocol,
-       CASE WHEN r.metric LIKE '%\_err' ESCAPE '\' OR r.metric = 'mce' THEN -r.value
-            ELSE r.value END AS score,
+       coalesce(rp.protocol, r.setting) AS protocol,
+       CASE WHEN rm.higher_is_better = 0 THEN -r.value ELSE r.value END AS score,
        p.title AS paper_title,
        p.url AS paper_url,
-       p.arxiv_id AS arxiv_id
+       p.arxiv_id AS arxiv_id,
+       EXISTS (SELECT 1 FROM flags f WHERE f.result_id = r.id AND f.cleared_at IS NULL
+               AND f.flag IN ('underived', 'delisted')) AS hidden
 FROM results r
 JOIN model_map m ON m.source = r.source AND m.model = r.model
 JOIN canonical_models c ON c.key = m.canonical_key
 LEFT JOIN sources s ON s.name = r.source
 LEFT JOIN papers p ON p.id = r.paper_id
+LEFT JOIN rule_protocols rp ON rp.setting = coalesce(r.setting, '')
+LEFT JOIN rule_metrics rm ON rm.metric = r.metric

@@ -1,8 +1,9 @@
-"""Run crawls: each source's spider in a child process, then load its output here.
+"""Crawl runs: each source's spider in a child process, then its output loaded here.
 
-The child (`python -m crawler.run`) fetches and parses; this process is the
-only database writer. A child that crashes, hangs past `timeout` or reports
-errors marks its run `failed` with a one-line reason; other sources go on.
+The child (`python -m crawler.run`) fetches, archives and parses; this process is the only
+database writer. A child that crashes, hangs past `timeout` or reports errors marks its run
+`failed` with a one-line reason; other sources go on. A source whose start URLs all answer
+"unchanged" to the parent's conditional pre-flight costs no child at all.
 """
 from __future__ import annotations
 
@@ -17,15 +18,16 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from crawler.pages import load_pages
 from crawler.replay import ReplayServer
-from crawler.settings import USER_AGENT
+from crawler.sources import get_source, source_query
 from crawler.validators import preflight
-from crawler.sources import get_source, load_sources, source_query
 from db.connect import open_db, write_transaction
-from db.migrations import ensure_db_shape
-from db.runs import advance_cursor, finish_run, get_cursor, start_run, sync_sources
+from db.runs import advance_cursor, finish_run, get_cursor, start_run
 from ingest.load import LoadCounts, read_jsonl, save_items, save_responses
-from ingest.reconcile import reconcile
+from ingest.reconcile import reconcile_if_needed
+from runs.prepare import prepare_db
+from runs.processes import end_process
 
 log = logging.getLogger("sota.crawl")
 
@@ -42,12 +44,17 @@ class RunOutcome:
     error: str | None = None
     seconds: float = 0.0
     unchanged: int = 0
+    kind: str = "crawl"
+    flagged: int = 0
 
     def line(self) -> str:
         c = self.counts
-        text = (f"{self.source}: {self.status} (run {self.run_id}) — seen {c.seen}, "
+        text = (f"{self.source}: {self.kind} {self.status} (run {self.run_id}) — seen {c.seen}, "
                 f"inserted {c.inserted}, updated {c.updated}, unchanged {c.unchanged}, "
-                f"rejected {c.rejected} in {self.seconds:.1f}s")
+                f"rejected {c.rejected}")
+        if self.flagged:
+            text += f", flagged {self.flagged}"
+        text += f" in {self.seconds:.1f}s"
         if self.unchanged:
             text += f" ({self.unchanged} unchanged responses not re-parsed)"
         return text + (f" — {self.error}" if self.error else "")
@@ -61,10 +68,10 @@ def archive_root(db_path: Path) -> Path:
 def fetch_source(source: str, out_dir: Path, urls: list[str] | None, replay_base: str | None,
                  timeout: float, since: str | None = None, until: str | None = None,
                  stop: threading.Event | None = None) -> tuple[dict | None, str | None]:
-    """Run the spider in a child process; return (summary, error).
+    """Run the crawl child; return (summary, error).
 
-    The child is ended (SIGTERM, then SIGKILL) when `timeout` passes or `stop`
-    is set; the error then says which ("interrupted" for a stop).
+    The child is ended (SIGTERM, then SIGKILL) when `timeout` passes or `stop` is set; the
+    error then says which ("interrupted" for a stop).
     """
     cmd = [sys.executable, "-m", "crawler.run", source, "--out", str(out_dir)]
     for url in urls or []:
@@ -83,7 +90,7 @@ def fetch_source(source: str, out_dir: Path, urls: list[str] | None, replay_base
                 break
             except subprocess.TimeoutExpired:
                 if (stop is not None and stop.is_set()) or time.monotonic() > deadline:
-                    _end(proc)
+                    end_process(proc)
                     return None, (INTERRUPTED if stop is not None and stop.is_set()
                                   else f"crawl timed out after {timeout:g}s")
     summary_path = out_dir / "summary.json"
@@ -91,15 +98,6 @@ def fetch_source(source: str, out_dir: Path, urls: list[str] | None, replay_base
         lines = (out_dir / "crawler.log").read_text("utf-8", "replace").strip().splitlines()
         return None, f"crawler exited with code {proc.returncode}: {(lines or ['no output'])[-1][:300]}"
     return json.loads(summary_path.read_text("utf-8")), None
-
-
-def _end(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=3)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 def write_validators(db, source: str, out_dir: Path) -> dict[str, dict]:
@@ -114,23 +112,21 @@ def write_validators(db, source: str, out_dir: Path) -> dict[str, dict]:
     return validators
 
 
-def _unchanged_summary(source: str, out_dir: Path, urls: list[str] | None, validators: dict,
+def _unchanged_summary(conf: dict, start: list[str], out_dir: Path, validators: dict,
                        replay_base: str | None, backfill) -> dict | None:
     """A crawl child's summary for a source whose start URLs all answer "unchanged", or None.
 
-    Only for sources whose start URLs are all there is to fetch (not cursor or
-    chained-API sources, where the start URL says nothing about the rest).
+    Not for sources whose start URL says nothing about the pages after it (`preflight =
+    false`: a search page leading to leaderboard pages), nor for backfills.
     """
-    conf = get_source(source)
-    start = list(urls or conf.get("start_urls") or [])
-    if backfill or not start or conf.get("fetcher") or not conf.get("preflight", True):
+    if backfill or not start or not conf.get("preflight", True):
         return None
-    lines = preflight(start, validators, USER_AGENT, replay_base)
+    lines = preflight(start, validators, replay_base)
     if lines is None:
         return None
     with open(out_dir / "responses.jsonl", "w", encoding="utf-8") as fh:
         fh.writelines(json.dumps(line) + "\n" for line in lines)
-    return {"source": source, "errors": [], "unchanged": start, "preflight": True}
+    return {"errors": [], "unchanged": start, "preflight": True}
 
 
 def crawl_source(db_path: Path, source: str, urls: list[str] | None = None,
@@ -140,19 +136,22 @@ def crawl_source(db_path: Path, source: str, urls: list[str] | None = None,
     """Crawl one source and load what it yielded, in one transaction with the run's status.
 
     Sources with a query (arXiv) ask only for what is newer than their cursor;
-    `backfill=(since, until)` walks an older window instead. An unchanged
-    source (304s, or bodies hashing as before) is not parsed: the run is ok and
-    writes no results. A stopped run is marked `interrupted` and loads nothing.
+    `backfill=(since, until)` walks an older window instead. An unchanged source (304s, or
+    bodies hashing as before) is not parsed: the run is ok and writes no results. A stopped
+    run is marked `interrupted` and loads nothing.
     """
     started = time.monotonic()
+    conf = get_source(source)
+    kind = "backfill" if backfill else "crawl"
     db = open_db(db_path)
-    run_id = start_run(db, source, urls, replay_dir)
+    run_id = start_run(db, source, urls, replay_dir, kind)
     log.info("%s: run %d started", source, run_id)
     out_dir = archive_root(db_path) / source / f"run-{run_id:06d}"
-    query = source_query(get_source(source), urls)
+    query = source_query(conf, urls)
     since, until = backfill or (get_cursor(db, source, query), None)
     validators = write_validators(db, source, out_dir)
-    summary, error = _unchanged_summary(source, out_dir, urls, validators, replay_base, backfill), None
+    start = load_pages(source, conf).start_urls(urls, since, until)
+    summary, error = _unchanged_summary(conf, start, out_dir, validators, replay_base, backfill), None
     if summary is None:
         summary, error = fetch_source(source, out_dir, urls, replay_base, timeout, since, until, stop)
     if error == INTERRUPTED:
@@ -160,15 +159,14 @@ def crawl_source(db_path: Path, source: str, urls: list[str] | None = None,
             finish_run(db, run_id, "interrupted", None, "stopped before the crawl finished")
         db.close()
         return RunOutcome(source, run_id, "interrupted", LoadCounts(), INTERRUPTED,
-                          time.monotonic() - started)
+                          time.monotonic() - started, kind=kind)
     summary = summary or {}
     errors = summary.get("errors") or ([error] if error else [])
     unchanged = summary.get("unchanged") or []
     with write_transaction(db):
         counts = save_items(db, run_id, read_jsonl(out_dir / "items.jsonl"))
         save_responses(db, run_id, out_dir)
-        if counts.inserted or counts.updated:
-            reconcile(db)
+        reconcile_if_needed(db, changed=bool(counts.inserted or counts.updated))
         if not errors and counts.results == 0 and not unchanged and not summary.get("incremental"):
             errors = ["the source answered but yielded no results"]
         status = "failed" if errors else "ok"
@@ -180,8 +178,8 @@ def crawl_source(db_path: Path, source: str, urls: list[str] | None = None,
         finish_run(db, run_id, status, counts, message, _keep_archive(out_dir))
     db.close()
     outcome = RunOutcome(source, run_id, status, counts, message, time.monotonic() - started,
-                         unchanged=len(unchanged))
-    log.info("%s", outcome.line())
+                         unchanged=len(unchanged), kind=kind)
+    log.log(logging.WARNING if status != "ok" else logging.INFO, "%s", outcome.line())
     return outcome
 
 
@@ -193,19 +191,6 @@ def _keep_archive(out_dir: Path) -> str | None:
     if warc.exists() and warc.stat().st_size == 0:
         warc.unlink()
     return str(warc) if warc.exists() else None
-
-
-def prepare_db(db_path: Path) -> list[str]:
-    """Migrate the database and mirror the source registry into it; return the migrations applied.
-
-    What `sota init`, every crawl and the daemon's start do first.
-    """
-    db = open_db(db_path)
-    applied = ensure_db_shape(db)
-    with write_transaction(db):
-        sync_sources(db, load_sources())
-    db.close()
-    return applied
 
 
 def crawl(db_path: Path, sources: list[str], urls: list[str] | None = None,
@@ -229,4 +214,3 @@ def crawl(db_path: Path, sources: list[str], urls: list[str] | None = None,
             if on_done:
                 on_done(outcome)
     return outcomes
-

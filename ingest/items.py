@@ -1,7 +1,7 @@
-"""Items the spiders yield: plain dataclasses, serialised as JSON lines for ingest/.
+"""Items the page objects yield: plain dataclasses, serialised as JSON lines for the loader.
 
-A spider turns a source's format into these records; it never touches the
-database. `record` tells the loader which kind of line it is reading.
+A page object (crawler/pages) turns a source's format into these records; it never touches
+the database. `record` tells the loader which kind of line it is reading.
 """
 from __future__ import annotations
 
@@ -41,6 +41,12 @@ class ResultItem:
     confidence: float | None = None       # extracted claims: how sure the extractor is
     evidence_start: int | None = None     # offsets of `evidence` in the abstract
     evidence_end: int | None = None
+    locator: str | None = None            # where in the response: "line 12", "row 3 (row_id ...)"
+    role: str | None = None               # claims: "proposed" | "baseline" | "variant"
+    # Set by the code that ran the page object, not by the page object:
+    derived_by: str | None = None         # parser code + rules fingerprint (see crawler/pages)
+    archive_url: str | None = None        # the archived response this row was read from
+    origin_run: int | None = None         # the run whose archive holds those bytes (None: this run)
     record: str = field(default="result")
 
 
@@ -63,6 +69,8 @@ class PaperItem:
     journal_ref: str | None = None
     doi: str | None = None
     links: list | None = None
+    archive_url: str | None = None
+    origin_run: int | None = None
     record: str = field(default="paper")
 
 
@@ -74,4 +82,5 @@ class RejectItem:
     url: str
     raw: str
     reason: str
+    locator: str | None = None
     record: str = field(default="reject")

@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from db.connect import write_transaction
+from ingest.reconcile import reconcile
 
 BASELINE_FILE = "baseline.json.gz"
 RESULT_FIELDS = ("key", "model", "dataset", "metric", "value", "raw_value", "setting",
@@ -53,7 +54,7 @@ def write_baseline(data: dict, path: Path) -> None:
 
 def read_baseline(path: Path | None = None) -> dict:
     if path is None:
-        raw = resources.files("db").joinpath(BASELINE_FILE).read_bytes()
+        raw = resources.files("ingest").joinpath(BASELINE_FILE).read_bytes()
         return json.loads(gzip.decompress(raw))
     with gzip.open(path, "rt", encoding="utf-8") as fh:
         return json.load(fh)
@@ -71,7 +72,5 @@ def load_baseline(db: Database, data: dict) -> int:
         db["models"].insert_all(({"name": m, "first_source": s} for m, s in
                                  {(r["model"], r["source"]) for r in rows}), pk="name", ignore=True)
         db["results"].insert_all(rows, batch_size=2000)
-        from ingest.reconcile import reconcile
-
         reconcile(db)
     return len(rows)

@@ -20,14 +20,10 @@ import json
 import re
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from crawler.items import ResultItem, now_iso
-from crawler.spiders.base import SourceSpider
+from crawler.pages.base import Follow, Page, PageError, SourcePages
+from ingest.items import ResultItem
 from ingest.normalize import date_only, params_absolute, parse_number
 from rules.settings import setting_from_label
-
-# Every page leads to the next (search → leaderboard → page 2 ...), so an unchanged
-# page is still parsed; unchanged rows then cost no write.
-CHAINED = {"always_parse": True}
 
 API = "https://paperswithcode.co/api/v1"
 EVALUATIONS_PATH = re.compile(r"/api/v1/datasets/([^/]+)/evaluations/?$")
@@ -78,70 +74,54 @@ def row_shape_error(row, index: int) -> str | None:
     return None
 
 
-class PwcCoSpider(SourceSpider):
-    name = "pwcco"
-    custom_settings = {
-        "DOWNLOAD_DELAY": 1.0,                 # ≤ 1 request/s (their MCP front end allows 60/min)
-        "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
-        "DOWNLOAD_MAXSIZE": 2 * 1024 * 1024,   # the official client's cap
-        "DOWNLOAD_TIMEOUT": 30,
-    }
+class PwcCoPages(SourcePages):
+    rules = ("settings",)
 
-    def __init__(self, urls=None, **kwargs):
-        super().__init__(urls, **kwargs)
+    def __init__(self, source: str, conf: dict):
+        super().__init__(source, conf)
         self.page_size = int(self.conf.get("page_size", 100))
 
-    async def start(self):
-        for url in self.start_urls:
-            yield self.request(url, self.parse, meta=CHAINED)
+    def always_parse(self, url: str) -> bool:
+        # Every page leads to the next (search → leaderboard → page 2 ...), so an unchanged
+        # page is still parsed; unchanged rows then cost no write.
+        return True
 
-    def parse(self, response):
+    def parse(self, page: Page):
         """A dataset search or a leaderboard page, told apart by the URL path."""
-        path = urlsplit(response.url).path
+        path = urlsplit(page.url).path
         match = EVALUATIONS_PATH.search(path)
         if match:
-            yield from self.parse_evaluations(response, match.group(1))
+            yield from self.parse_evaluations(page, match.group(1))
         elif SEARCH_PATH.search(path):
-            yield from self.parse_search(response)
+            yield from self.parse_search(page)
         else:
-            self.fail(response.url, f"not a paperswithcode.co datasets URL ({path})")
+            raise PageError(f"not a paperswithcode.co datasets URL ({path})")
 
-    def load(self, response):
-        try:
-            data = json.loads(response.body.decode("utf-8-sig"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            self.fail(response.url, f"not JSON: {exc}")
-            return None
-        rows, count, has_next, error = list_body(data)
+    def load(self, page: Page) -> tuple[list, int | None, bool | None]:
+        rows, count, has_next, error = list_body(page.json())
         if error:
-            self.fail(response.url, error)
-            return None
+            raise PageError(error)
         return rows, count, has_next
 
-    def parse_search(self, response):
+    def parse_search(self, page: Page):
         """Search results → the ImageNet-1K benchmark's first leaderboard page."""
-        loaded = self.load(response)
-        if loaded is None:
-            return
-        rows, count, has_next = loaded
+        rows, count, has_next = self.load(page)
         bad = next((i for i, r in enumerate(rows) if not isinstance(r, dict) or "id" not in r), None)
         if bad is not None:
-            self.fail(response.url, f"dataset {bad} is not an object with an 'id'")
-            return
+            raise PageError(f"dataset {bad} is not an object with an 'id'")
         found, error = self.pick_benchmark(rows)
         if error:
-            self.fail(response.url, error)
-            return
+            raise PageError(error)
         if found is not None:
-            yield self.request(evaluations_url(found["id"], 1, self.page_size), self.parse, meta=CHAINED)
+            yield Follow(evaluations_url(found["id"], 1, self.page_size), always_parse=True)
             return
-        page = query_int(response.url, "page", 1)
-        size = query_int(response.url, "page_size", self.page_size)
-        if more_pages(page, len(rows), count, has_next, size) and page < 10:
-            yield self.request(with_page(response.url, page + 1), self.parse, meta=CHAINED)
+        number = query_int(page.url, "page", 1)
+        size = query_int(page.url, "page_size", self.page_size)
+        if more_pages(number, len(rows), count, has_next, size) and number < 10:
+            yield Follow(with_page(page.url, number + 1), always_parse=True)
         else:
             names = ", ".join(repr(r.get("name")) for r in rows[:10])
-            self.fail(response.url, f"no ImageNet-1K benchmark among {len(rows)} datasets ({names})")
+            raise PageError(f"no ImageNet-1K benchmark among {len(rows)} datasets ({names})")
 
     def pick_benchmark(self, rows: list[dict]) -> tuple[dict | None, str | None]:
         """The one dataset the registry's `benchmark` table names; ambiguity is an error."""
@@ -160,34 +140,29 @@ class PwcCoSpider(SourceSpider):
                 return None, f"{len(hits)} datasets match the ImageNet-1K {field} (ids {', '.join(sorted(hits))})"
         return None, None
 
-    def parse_evaluations(self, response, dataset_id: str):
+    def parse_evaluations(self, page: Page, dataset_id: str):
         """One leaderboard page → one result per row and metric, then the next page."""
-        loaded = self.load(response)
-        if loaded is None:
-            return
-        rows, count, has_next = loaded
+        rows, count, has_next = self.load(page)
         for i, row in enumerate(rows):
             error = row_shape_error(row, i)
             if error:
-                self.fail(response.url, error)
-                return
-        fetched = now_iso()
-        for row in rows:
-            yield from self.row_items(row, dataset_id, response.url, fetched)
+                raise PageError(error)
+        for index, row in enumerate(rows):
+            yield from self.row_items(page, row, index, dataset_id)
         # A leaderboard URL given with `--url` keeps its own page_size.
-        page = query_int(response.url, "page", 1)
-        size = query_int(response.url, "page_size", self.page_size)
-        if more_pages(page, len(rows), count, has_next, size):
-            if page >= MAX_PAGES:
-                self.fail(response.url, f"stopped after {MAX_PAGES} pages")
+        number = query_int(page.url, "page", 1)
+        size = query_int(page.url, "page_size", self.page_size)
+        if more_pages(number, len(rows), count, has_next, size):
+            if number >= MAX_PAGES:
+                self.errors.append(f"{page.url}: stopped after {MAX_PAGES} pages")
             else:
-                yield self.request(evaluations_url(dataset_id, page + 1, size), self.parse, meta=CHAINED)
+                yield Follow(evaluations_url(dataset_id, number + 1, size), always_parse=True)
 
-    def row_items(self, row, dataset_id, url, fetched):
+    def row_items(self, page: Page, row: dict, index: int, dataset_id):
         evidence = json.dumps(row, ensure_ascii=False, sort_keys=True)
         model = str(row["model_name"] or "").strip()
         if not model:
-            yield self.reject(url, evidence, "row with an empty model_name")
+            yield self.reject(page, evidence, "row with an empty model_name")
             return
         ignore = {metric_key(m) for m in self.conf.get("ignore_metrics", [])}
         params_names = {metric_key(m) for m in self.conf.get("params_metrics", [])}
@@ -206,21 +181,22 @@ class PwcCoSpider(SourceSpider):
                 continue
             metric = table.get(metric_key(name))
             if metric is None:
-                yield self.reject(url, evidence, f"unknown metric {name!r}")
+                yield self.reject(page, evidence, f"unknown metric {name!r}")
                 continue
             try:
                 value = parse_number(raw)
             except ValueError as exc:
-                yield self.reject(url, evidence, f"{name}: {exc}")
+                yield self.reject(page, evidence, f"{name}: {exc}")
                 continue
             key = f"pwcco|{dataset_id}|{row['id']}|{name}"
             if not self.first_time(key):   # a row that moved across a page boundary while paging
                 continue
             yield ResultItem(
-                source=self.name, key=key, model=model, dataset=self.conf["dataset"],
-                metric=metric, value=value, raw_value=str(raw), source_url=url,
-                fetched_at=fetched, evidence=evidence, kind="reported", setting=setting,
+                source=self.source, key=key, model=model, dataset=self.conf["dataset"],
+                metric=metric, value=value, raw_value=str(raw), source_url=page.url,
+                fetched_at=page.fetched_at, evidence=evidence, kind="reported", setting=setting,
                 params=params, published=(paper or {}).get("published"), paper=paper,
+                locator=f"results[{index}] (id {row['id']}), {name}",
             )
 
 

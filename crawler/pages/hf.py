@@ -19,12 +19,11 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from crawler.items import ResultItem, now_iso
-from crawler.sources import source_for_spider
-from crawler.spiders.base import SourceSpider
+from crawler.pages.base import Page, PageError, SourcePages
+from ingest.items import ResultItem
 from ingest.normalize import params_absolute, parse_number
-from rules.settings import setting_from_label
 from ingest.units import percent_from_fraction_or_percent
+from rules.settings import setting_from_label
 
 FRONT_MATTER = re.compile(r"\A\s*---[ \t]*\r?\n(.*?)^---[ \t]*$", re.S | re.M)
 PWC_COMMENT = re.compile(r"<!--\s*(Type:\s*model-index\s*\n.*?)-->", re.S | re.I)
@@ -108,48 +107,41 @@ def label(value, *keys) -> str:
     return str(value or "")
 
 
-class HfSpider(SourceSpider):
-    name = "hf"
-    custom_settings = {"DOWNLOAD_DELAY": 1.0, "CONCURRENT_REQUESTS_PER_DOMAIN": 1}
+class HfPages(SourcePages):
+    rules = ("settings",)
+    code = SourcePages.code + ("ingest.units",)
 
-    def __init__(self, urls=None, **kwargs):
-        if not urls:
-            _, conf = source_for_spider(kwargs.get("name", self.name))
-            urls = [card_url(m) for m in conf.get("models", [])]
-        super().__init__(urls, **kwargs)
+    def __init__(self, source: str, conf: dict):
+        super().__init__(source, conf)
         self.produced = 0
         self.empty: list[str] = []
 
-    async def start(self):
-        for url in self.start_urls:
-            yield self.request(url, self.parse)
+    def start_urls(self, urls=None, since=None, until=None) -> list[str]:
+        return list(urls or [card_url(m) for m in self.conf.get("models", [])])
 
-    def parse(self, response):
+    def parse(self, page: Page):
         """A model card → one result per ImageNet image-classification metric in its model-index."""
-        text = response.body.decode("utf-8-sig", errors="replace")
-        index, error = model_index_of(text)
+        index, error = model_index_of(page.text())
         if error:
-            self.fail(response.url, error)
-            return
+            raise PageError(error)
         models = ci(index, "models") if isinstance(index, dict) else index
         if not isinstance(models, list):
-            self.fail(response.url, f"model-index is a {type(models).__name__}, not a list of models")
-            return
-        repo = repo_of(response.url)
-        fetched = now_iso()
+            raise PageError(f"model-index is a {type(models).__name__}, not a list of models")
+        repo = repo_of(page.url)
         before = self.produced
-        for model in models:
+        for number, model in enumerate(models):
             results = ci(model, "results")
             if not isinstance(results, list):
-                yield self.reject(response.url, dump(model), "model-index entry without a results list")
+                yield self.reject(page, dump(model), "model-index entry without a results list")
                 continue
             name = str(ci(model, "name") or repo).strip()
-            for result in results:
-                yield from self.result_items(result, model, name, repo, response.url, fetched)
+            for r_number, result in enumerate(results):
+                yield from self.result_items(page, result, model, name, repo,
+                                             f"model-index[{number}].results[{r_number}]")
         if self.produced == before:
             self.empty.append(repo)
 
-    def result_items(self, result, model, name, repo, url, fetched):
+    def result_items(self, page: Page, result, model, name, repo, where_in_card: str):
         evidence = dump(result)
         task = norm(label(ci(result, "task"), "type", "name")).replace(" ", "-")
         if task not in self.conf["tasks"]:
@@ -162,7 +154,7 @@ class HfSpider(SourceSpider):
             return
         metrics = metrics_of(result)
         if metrics is None:
-            yield self.reject(url, evidence, "result without metrics")
+            yield self.reject(page, evidence, "result without metrics")
             return
         setting = self.conf["tasks"][task] or setting_from_label(name)
         params, resolution = sizes(ci(model, "metadata"))
@@ -172,23 +164,23 @@ class HfSpider(SourceSpider):
         for mtype, mname, raw, part in metrics:
             metric = self.metric_for(mtype, mname)
             if metric is None:
-                yield self.reject(url, evidence, f"unknown metric {mname or mtype!r}")
+                yield self.reject(page, evidence, f"unknown metric {mname or mtype!r}")
                 continue
             try:
                 value = percent_from_fraction_or_percent(raw)
             except ValueError as exc:
-                yield self.reject(url, evidence, f"{mname or mtype}: {exc}")
+                yield self.reject(page, evidence, f"{mname or mtype}: {exc}")
                 continue
             key = f"hf|{repo}|{name}|{task}|{candidates[0] or candidates[1]}|{where}|{mtype or ''}|{mname or ''}"
             if not self.first_time(key):
-                yield self.reject(url, evidence, f"{mname or mtype} listed twice for {name}")
+                yield self.reject(page, evidence, f"{mname or mtype} listed twice for {name}")
                 continue
             self.produced += 1
             yield ResultItem(
-                source=self.name, key=key, model=name, dataset=dataset, metric=metric,
-                value=value, raw_value=str(raw), source_url=url, fetched_at=fetched,
+                source=self.source, key=key, model=name, dataset=dataset, metric=metric,
+                value=value, raw_value=str(raw), source_url=page.url, fetched_at=page.fetched_at,
                 evidence=evidence, kind="reported", setting=setting, params=params,
-                resolution=resolution, paper=paper,
+                resolution=resolution, paper=paper, locator=f"{where_in_card}, {mname or mtype}",
             )
 
     def metric_for(self, mtype, mname) -> str | None:
@@ -197,10 +189,11 @@ class HfSpider(SourceSpider):
         specific = [k for k in keys if k not in GENERIC_METRICS]
         return table[(specific or keys)[0]] if keys else None
 
-    def closed(self, reason):
+    def finish(self) -> list[str]:
         if not self.produced and self.empty and not self.errors:
             self.errors.append("no ImageNet image-classification results in the model-index of "
                                + ", ".join(self.empty[:5]) + (" …" if len(self.empty) > 5 else ""))
+        return self.errors
 
 
 def dump(block) -> str:

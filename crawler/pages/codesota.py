@@ -15,46 +15,33 @@ from __future__ import annotations
 
 import json
 
-from crawler.items import ResultItem, now_iso
-from crawler.spiders.base import SourceSpider
+from crawler.pages.base import Page, PageError, SourcePages
+from ingest.items import ResultItem
 from ingest.normalize import date_only, parse_number
 
 ENTRY_KEEP = ("snapshot_id", "as_of", "task", "task_full_id", "benchmark", "benchmark_version", "tier")
 
 
-class CodeSotaSpider(SourceSpider):
-    name = "codesota"
-    custom_settings = {"DOWNLOAD_DELAY": 1.0, "CONCURRENT_REQUESTS_PER_DOMAIN": 1}
-
-    def __init__(self, urls=None, **kwargs):
-        super().__init__(urls, **kwargs)
+class CodeSotaPages(SourcePages):
+    def __init__(self, source: str, conf: dict):
+        super().__init__(source, conf)
         self.produced = 0
         self.skipped: list[str] = []
 
-    async def start(self):
-        for url in self.start_urls:
-            yield self.request(url, self.parse)
-
-    def parse(self, response):
+    def parse(self, page: Page):
         """A task's SOTA response → one result per ImageNet entry (pick and runners-up)."""
-        try:
-            data = json.loads(response.body.decode("utf-8-sig"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            self.fail(response.url, f"not JSON: {exc}")
-            return
+        data = page.json()
         error = shape_error(data)
         if error:
-            self.fail(response.url, error)
-            return
+            raise PageError(error)
         context = {k: data.get(k) for k in ENTRY_KEEP}
         task = data.get("task_full_id") or data["task"]
         pick = data["pick"]
-        fetched = now_iso()
         entries = [("pick", pick)] + [(f"runner_up_{i + 1}", e) for i, e in enumerate(data.get("runners_up") or [])]
         for rank, entry in entries:
             evidence = json.dumps({**context, "rank": rank, "entry": entry}, ensure_ascii=False, sort_keys=True)
             if not isinstance(entry, dict) or not entry.get("model_id"):
-                yield self.reject(response.url, evidence, f"{rank} without a model_id")
+                yield self.reject(page, evidence, f"{rank} without a model_id")
                 continue
             benchmark = benchmark_id(entry) or benchmark_id(pick) or str(data.get("benchmark") or "")
             dataset = self.conf["datasets"].get(benchmark.strip().lower())
@@ -64,36 +51,38 @@ class CodeSotaSpider(SourceSpider):
             metric_name = metric_id(entry, benchmark) or metric_id(pick, benchmark)
             metric = self.conf["metrics"].get((metric_name or "").strip().lower())
             if metric is None:
-                yield self.reject(response.url, evidence, f"unknown metric {metric_name!r} on {benchmark}")
+                yield self.reject(page, evidence, f"unknown metric {metric_name!r} on {benchmark}")
                 continue
             higher = entry.get("higher_is_better", pick.get("higher_is_better"))
             if higher is False and metric.endswith("_acc"):
-                yield self.reject(response.url, evidence, f"{metric_name} marked lower-is-better")
+                yield self.reject(page, evidence, f"{metric_name} marked lower-is-better")
                 continue
             raw = entry.get("score")
             try:
                 value = parse_number(raw)
             except ValueError as exc:
-                yield self.reject(response.url, evidence, f"score: {exc}")
+                yield self.reject(page, evidence, f"score: {exc}")
                 continue
             published = date_only(entry.get("result_date")) or (
                 date_only(data.get("as_of")) if rank == "pick" else None)
             key = f"codesota|{task}|{benchmark}|{metric}|{entry['model_id']}"
             if not self.first_time(key):
-                yield self.reject(response.url, evidence, f"{entry['model_id']} listed twice")
+                yield self.reject(page, evidence, f"{entry['model_id']} listed twice")
                 continue
             self.produced += 1
             yield ResultItem(
-                source=self.name, key=key,
+                source=self.source, key=key,
                 model=str(entry.get("model_name") or entry["model_id"]).strip(), dataset=dataset,
-                metric=metric, value=value, raw_value=str(raw), source_url=response.url,
-                fetched_at=fetched, evidence=evidence, kind="reported", published=published,
+                metric=metric, value=value, raw_value=str(raw), source_url=page.url,
+                fetched_at=page.fetched_at, evidence=evidence, kind="reported", published=published,
+                locator=f"{rank} (model_id {entry['model_id']})",
             )
 
-    def closed(self, reason):
+    def finish(self) -> list[str]:
         if not self.produced and self.skipped and not self.errors:
             self.errors.append("no ImageNet results: " + "; ".join(self.skipped[:3])
                                + (f" (+{len(self.skipped) - 3} more)" if len(self.skipped) > 3 else ""))
+        return self.errors
 
 
 def shape_error(data) -> str | None:
