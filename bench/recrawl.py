@@ -58,7 +58,7 @@ def _counts(db: Path) -> tuple[int, int, int]:
 def _children_started(db: Path, runs: list[tuple]) -> int:
     """How many of these runs started a crawl child (its log file exists); the rest were
     settled by the parent's conditional requests (ingest.crawl: preflight)."""
-    from ingest.crawl import archive_root
+    from runs.crawl import archive_root
 
     root = archive_root(db)
     return sum((root / source / f"run-{run_id:06d}" / "crawler.log").exists() for run_id, source in runs)

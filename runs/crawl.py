@@ -49,7 +49,7 @@ class RunOutcome:
 
     def line(self) -> str:
         c = self.counts
-        text = (f"{self.source}: {self.kind} {self.status} (run {self.run_id}) — seen {c.seen}, "
+        text = (f"{self.source}: {self.status} ({self.kind} run {self.run_id}) — seen {c.seen}, "
                 f"inserted {c.inserted}, updated {c.updated}, unchanged {c.unchanged}, "
                 f"rejected {c.rejected}")
         if self.flagged:

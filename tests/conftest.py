@@ -3,6 +3,14 @@ from __future__ import annotations
 
 import os
 import socket
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+import sqlite3
+import subprocess
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -58,3 +66,84 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def sota(*args, db=None, stdin=None, env=None, timeout=600) -> subprocess.CompletedProcess:
+    """The installed CLI as a user runs it (`python -m sota ... [--db DB]`)."""
+    cmd = [sys.executable, "-m", "sota", *map(str, args)] + (["--db", str(db)] if db else [])
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+                          input=stdin, env=env)
+
+
+def pwc_capture_args() -> list[str]:
+    return sum((["--url", u] for u in PWC_CAPTURES), [])
+
+
+@dataclass
+class ReplayCrawl:
+    """The real replay data crawled once per test session, as the README does it."""
+
+    db: Path
+    first: subprocess.CompletedProcess     # `sota crawl --replay ../shared/replay`
+    pwc: subprocess.CompletedProcess       # + the three 2023-12-14 PWC captures
+
+
+@pytest.fixture(scope="session")
+def replay_crawl(tmp_path_factory) -> ReplayCrawl:
+    """Shared by every test that only reads the crawled data: do not write to it (take
+    `replay_copy` for that). An odd file name: Datasette must still serve it as `sota`."""
+    replay = shared_path("replay")
+    db = tmp_path_factory.mktemp("replay") / "odd-name.db"
+    first = sota("crawl", "--replay", replay, db=db)
+    pwc = sota("crawl", "pwc", "--replay", replay, *pwc_capture_args(), db=db)
+    assert pwc.returncode == 0, pwc.stderr
+    return ReplayCrawl(db, first, pwc)
+
+
+def copy_db(src: Path, dst: Path) -> Path:
+    """A consistent copy of a database file (SQLite's backup API); archive paths inside still
+    point at the original run folders, which the copy only reads."""
+    with sqlite3.connect(src) as a, sqlite3.connect(dst) as b:
+        a.backup(b)
+    return dst
+
+
+@pytest.fixture
+def replay_copy(replay_crawl, tmp_path) -> Path:
+    """A private copy of the session's replay database, for tests that write."""
+    return copy_db(replay_crawl.db, tmp_path / "replay-copy.db")
+
+
+@contextmanager
+def served(db: Path, *extra: str):
+    """A real `sota serve` on a free port; yields its base URL."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "sota", "serve", "--port", str(port),
+                             "--db", str(db), *extra],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/-/versions.json", timeout=5)
+                break
+            except (urllib.error.URLError, ConnectionError):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"server did not start: {proc.stderr.read().decode()[-2000:]}")
+                time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="session")
+def replay_server(replay_crawl):
+    """A real `sota serve` on the session's replay database, shared by the web tests."""
+    with served(replay_crawl.db) as base:
+        yield base

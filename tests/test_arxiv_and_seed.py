@@ -1,39 +1,20 @@
 """The arXiv source and the seed check (the user's own table) on the real replay data."""
 import json
-import subprocess
-import sys
 
-import pytest
-
-from conftest import PWC_CAPTURES, ROOT, q, shared_path
+from conftest import q, shared_path, sota
 
 
-def sota(*args, db, stdin=None):
-    return subprocess.run([sys.executable, "-m", "sota", *args] + (["--db", str(db)] if db else []),
-                          cwd=ROOT, capture_output=True, text=True, timeout=600, input=stdin)
-
-
-@pytest.fixture(scope="module")
-def seeded(tmp_path_factory):
-    replay = str(shared_path("replay"))
-    db = tmp_path_factory.mktemp("seed") / "seed.db"
-    first = sota("crawl", "--replay", replay, db=db)          # default sources; pwcco 404s in the mirror
-    pwc = sota("crawl", "pwc", "--replay", replay, *sum((["--url", u] for u in PWC_CAPTURES), []), db=db)
-    assert pwc.returncode == 0, pwc.stderr
-    arxiv_again = sota("crawl", "arxiv", "--replay", replay, db=db)
-    return db, first, arxiv_again
-
-
-def test_default_crawl_reports_the_missing_mirror_as_a_failure(seeded):
-    db, first, _ = seeded
+def test_default_crawl_reports_the_missing_mirror_as_a_failure(replay_crawl):
+    db, first = replay_crawl.db, replay_crawl.first
     assert first.returncode == 1 and "failed: pwc, pwcco" in first.stderr
     assert dict(q(db, "SELECT source, status FROM crawl_runs WHERE id <= 5")) == {
         "timm": "ok", "pwc": "failed", "pwcco": "failed", "eff": "ok", "arxiv": "ok"}
 
 
-def test_arxiv_papers_claims_and_cursor(seeded):
-    db, _, again = seeded
-    assert q(db, "SELECT count(*) FROM papers WHERE abstract IS NOT NULL") == [(25,)]
+def test_arxiv_papers_claims_and_cursor(replay_crawl, replay_copy):
+    db = replay_crawl.db
+    entries = shared_path("replay", "export.arxiv.org", "api", "query").read_bytes().count(b"<entry>")
+    assert q(db, "SELECT count(*) FROM papers WHERE abstract IS NOT NULL") == [(entries,)]
     coca = q(db, "SELECT metric, value, setting FROM results WHERE source = 'arxiv' AND paper_id = '2205.01917' "
                  "AND dataset = 'imagenet-1k' ORDER BY value")
     assert coca == [("top1_acc", 86.3, "zero_shot"), ("top1_acc", 90.6, "linear_probe"), ("top1_acc", 91.0, "finetuned")]
@@ -47,10 +28,12 @@ def test_arxiv_papers_claims_and_cursor(seeded):
     assert ("2205.01917",) in q(db, "SELECT p.id FROM papers_fts f JOIN papers p ON p.rowid = f.rowid "
                                     "WHERE papers_fts MATCH 'captioners'")
     # The rerun asks arXiv only for what was submitted since the cursor, and writes nothing.
+    again = sota("crawl", "arxiv", "--replay", shared_path("replay"), db=replay_copy)
+    db = replay_copy
     assert again.returncode == 0, again.stderr
     [(cursor,)] = q(db, "SELECT newest_submitted FROM cursors WHERE source = 'arxiv'")
     [(url,)] = q(db, "SELECT url FROM responses WHERE crawl_run = (SELECT max(id) FROM crawl_runs) "
-                     "AND url LIKE '%export.arxiv.org%'")
+                     "AND url LIKE '%export.arxiv.org/api/query%'")
     assert "submittedDate" in url and cursor.replace("-", "") in url
     assert q(db, "SELECT status, items_inserted, items_updated FROM crawl_runs ORDER BY id DESC LIMIT 1") == [("ok", 0, 0)]
 
@@ -64,8 +47,8 @@ SEED = [  # (model, value, params, reported by)
 ]
 
 
-def test_seed_check(seeded):
-    db = seeded[0]
+def test_seed_check(replay_crawl):
+    db = replay_crawl.db
     proc = sota("leaderboard", "--dataset", "imagenet-1k", "--metric", "top1_acc", "--as-of", "2025-11-30",
                 "--format", "json", "--top", "50", db=db)
     rows = json.loads(proc.stdout)
@@ -86,8 +69,8 @@ def test_seed_check(seeded):
                  "WHERE field = 'params' AND model = 'ConvNeXt V2-Huge'") == [("arxiv", 650e6, "timm", 660290000.0)]
 
 
-def test_progression_top5_error(seeded):
-    rows = json.loads(sota("progression", "--metric", "top5_err", "--format", "json", db=seeded[0]).stdout)
+def test_progression_top5_error(replay_crawl):
+    rows = json.loads(sota("progression", "--metric", "top5_err", "--format", "json", db=replay_crawl.db).stdout)
     values = [r["value"] for r in rows]
     assert values == sorted(values, reverse=True) and len(set(values)) == len(values)
     assert [(r["published"][:4], r["value"]) for r in rows if r["source"] == "eff"][:3] == [
@@ -103,7 +86,7 @@ def test_extract_contract_and_malformed_line(tmp_path):
              '{"id": "broken", "abstract": ',
              json.dumps({"id": "x3", "abstract": "We study COCO detection and report 55.2 box AP."}),
              json.dumps({"id": "x4", "title": "T", "abstract": 42})]
-    proc = sota("extract", db=None, stdin="\n".join(lines) + "\n")
+    proc = sota("extract", stdin="\n".join(lines) + "\n")
     assert proc.returncode == 1
     assert "line 2" in proc.stderr and "line 4" in proc.stderr and "Traceback" not in proc.stderr
     claims = [json.loads(x) for x in proc.stdout.splitlines()]

@@ -1,9 +1,9 @@
 """The bundled baseline: facts only, loaded only into an empty database, replaced by live data."""
 from conftest import q, shared_path
-from db.baseline import build_baseline, load_baseline, read_baseline
+from ingest.baseline import build_baseline, load_baseline, read_baseline
 from db.connect import open_db
 from db.migrations import ensure_db_shape
-from ingest.crawl import crawl
+from runs.crawl import crawl
 
 
 def test_packaged_baseline_is_facts_only():

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from db.serve import dashboards
-from test_datasette_face import build_replay_db, served
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -51,10 +50,8 @@ def browser(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    db = build_replay_db(tmp_path_factory.mktemp("browser") / "browser.db")
-    with served(db) as base:
-        yield base
+def server(replay_server):
+    return replay_server
 
 
 def open_dashboard(browser, base: str, slug: str):

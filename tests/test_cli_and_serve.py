@@ -12,7 +12,7 @@ import urllib.request
 import pytest
 
 from conftest import PWC_CAPTURES, free_port
-from ingest.crawl import crawl
+from runs.crawl import crawl
 
 TIMM = "https://raw.githubusercontent.com/huggingface/pytorch-image-models/main/results/"
 

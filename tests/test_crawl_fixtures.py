@@ -7,7 +7,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from conftest import PWC_CAPTURES
 from db.connect import open_db
-from ingest.crawl import archive_root, crawl
+from runs.crawl import archive_root, crawl
 
 TIMM = "https://raw.githubusercontent.com/huggingface/pytorch-image-models/main/results/"
 TIMM_URLS = [TIMM + f for f in ("model_metadata-in1k.csv", "results-imagenet.csv",

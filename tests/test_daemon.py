@@ -53,9 +53,13 @@ def test_interval_runs_then_clean_sigterm(tmp_path):
     schedule.write_text('[timm]\ninterval_seconds = 3600\n\n[eff]\ninterval_seconds = 3600\n'
                         '[arxiv]\ninterval_seconds = 3600\n')
     proc = start("daemon", "--interval", "2", "--replay", str(replay), "--schedule", str(schedule), db=db)
-    wait_until(lambda: all(n >= 2 for (n,) in q(db,
-               "SELECT count(*) FROM sources s LEFT JOIN crawl_runs c ON c.source = s.name AND c.status = 'ok' "
-               "WHERE s.name IN ('timm', 'eff', 'arxiv') GROUP BY s.name")), 120, "two ok runs per source")
+    def two_ok_runs_each():
+        if not db.exists():   # not before the daemon made it (sqlite3 would create an empty file)
+            return False
+        counts = q(db, "SELECT count(c.id) FROM sources s LEFT JOIN crawl_runs c ON c.source = s.name "
+                       "AND c.status = 'ok' WHERE s.name IN ('timm', 'eff', 'arxiv') GROUP BY s.name")
+        return len(counts) == 3 and all(n >= 2 for (n,) in counts)
+    wait_until(two_ok_runs_each, 120, "two ok runs per source")
     code, seconds, out = stop(proc)
     assert code == 0, out[-2000:]
     assert seconds < 10

@@ -17,12 +17,11 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import xml.etree.ElementTree as ET
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from conftest import PWC_CAPTURES, free_port, shared_path
+from conftest import served
 from db.serve import SQL_TIME_LIMIT_MS, dashboards
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -45,44 +44,6 @@ CANNED = {
 }
 
 
-def build_replay_db(path: Path) -> Path:
-    """The real replay data: every default source, then PWC's 2023 captures."""
-    from ingest.crawl import crawl
-
-    replay = str(shared_path("replay"))
-    crawl(path, ["timm", "pwc", "eff", "arxiv"], None, replay)
-    crawl(path, ["pwc"], PWC_CAPTURES, replay)
-    return path
-
-
-@contextmanager
-def served(db: Path, *extra: str):
-    """A real `sota serve` on a free port; yields its base URL."""
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "sota", "serve", "--port", str(port),
-                             "--db", str(db), *extra],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/-/versions.json", timeout=5)
-                break
-            except (urllib.error.URLError, ConnectionError):
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"server did not start: {proc.stderr.read().decode()[-2000:]}")
-                time.sleep(0.2)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 def fetch(url: str, data: bytes | None = None) -> tuple[int, str]:
     try:
         with urllib.request.urlopen(urllib.request.Request(url, data=data), timeout=60) as r:
@@ -98,15 +59,13 @@ def get_json(url: str):
 
 
 @pytest.fixture(scope="module")
-def replay_db(tmp_path_factory) -> Path:
-    # An odd file name: Datasette must still serve it as `sota`.
-    return build_replay_db(tmp_path_factory.mktemp("face") / "odd-name.db")
+def replay_db(replay_crawl) -> Path:
+    return replay_crawl.db
 
 
 @pytest.fixture(scope="module")
-def server(replay_db):
-    with served(replay_db) as base:
-        yield base
+def server(replay_server):
+    return replay_server
 
 
 @pytest.fixture(scope="module")

@@ -1,44 +1,15 @@
 """`sota crawl --replay ../shared/replay`: the real recorded data, end to end through the CLI."""
 import json
-import subprocess
-import sys
 
-import pytest
-
-from conftest import PWC_CAPTURES
+from conftest import PWC_CAPTURES, pwc_capture_args, shared_path, sota
 from db.connect import open_db
 
 TIMM_DATASETS = ("imagenet-1k", "imagenet-real", "imagenet-v2", "imagenet-sketch", "imagenet-r",
                  "imagenet-r-clean", "imagenet-a", "imagenet-a-clean")
 
 
-def sota(*args, db):
-    return subprocess.run([sys.executable, "-m", "sota", *args, "--db", str(db)],
-                          capture_output=True, text=True, timeout=600)
-
-
-@pytest.fixture(scope="module")
-def crawled(tmp_path_factory):
-    from conftest import shared_path
-
-    replay = shared_path("replay")
-    db = tmp_path_factory.mktemp("real") / "real.db"
-    first = [sota("crawl", "timm", "--replay", str(replay), db=db),
-             sota("crawl", "pwc", "--replay", str(replay), *sum((["--url", u] for u in PWC_CAPTURES), []), db=db)]
-    count1 = open_db(db).execute("SELECT count(*) FROM results").fetchone()[0]
-    second = [sota("crawl", "timm", "--replay", str(replay), db=db),
-              sota("crawl", "pwc", "--replay", str(replay), *sum((["--url", u] for u in PWC_CAPTURES), []), db=db)]
-    return db, first, second, count1
-
-
-def test_crawls_succeed(crawled):
-    _, first, second, _ = crawled
-    for proc in first + second:
-        assert proc.returncode == 0, proc.stderr
-
-
-def test_timm_counts(crawled):
-    db = open_db(crawled[0])
+def test_timm_counts(replay_crawl):
+    db = open_db(replay_crawl.db)
     for dataset in TIMM_DATASETS:
         n = db.execute("SELECT count(*) FROM results WHERE source = 'timm' AND dataset = ? "
                        "AND metric = 'top1_acc'", [dataset]).fetchone()[0]
@@ -48,8 +19,8 @@ def test_timm_counts(crawled):
     assert tuple(eva) == (90.056, 305080000, "Merged-38M", "measured")
 
 
-def test_pwc_counts_and_coca(crawled):
-    db = open_db(crawled[0])
+def test_pwc_counts_and_coca(replay_crawl):
+    db = open_db(replay_crawl.db)
     main = PWC_CAPTURES[0]
     assert db.execute("SELECT count(*) FROM results WHERE source = 'pwc' AND metric = 'top1_acc' "
                       "AND source_url = ?", [main]).fetchone()[0] == 947
@@ -64,9 +35,13 @@ def test_pwc_counts_and_coca(crawled):
     assert {r[0] for r in db.execute("SELECT DISTINCT setting FROM results WHERE source_url LIKE '%zero-shot%'")} == {"zero_shot"}
 
 
-def test_second_crawl_inserts_nothing(crawled):
-    db_path, _, second, count1 = crawled
-    db = open_db(db_path)
+def test_second_crawl_inserts_nothing(replay_copy):
+    db = open_db(replay_copy)
+    count1 = db.execute("SELECT count(*) FROM results").fetchone()[0]
+    replay = shared_path("replay")
+    for proc in (sota("crawl", "timm", "--replay", replay, db=replay_copy),
+                 sota("crawl", "pwc", "--replay", replay, *pwc_capture_args(), db=replay_copy)):
+        assert proc.returncode == 0, proc.stderr
     assert db.execute("SELECT count(*) FROM results").fetchone()[0] == count1
     last = db.execute("SELECT source, items_inserted, items_updated, status FROM crawl_runs "
                       "ORDER BY id DESC LIMIT 2").fetchall()
@@ -75,9 +50,9 @@ def test_second_crawl_inserts_nothing(crawled):
                       "OR evidence IS NULL").fetchone()[0] == 0
 
 
-def test_leaderboard_json(crawled):
+def test_leaderboard_json(replay_crawl):
     proc = sota("leaderboard", "--dataset", "imagenet-1k", "--metric", "top1_acc", "--top", "20",
-                "--format", "json", db=crawled[0])
+                "--format", "json", db=replay_crawl.db)
     assert proc.returncode == 0, proc.stderr
     rows = json.loads(proc.stdout)
     assert [(r["model"], r["value"]) for r in rows[:5]] == [

@@ -10,7 +10,7 @@ import yaml
 
 from crawler.sources import get_source
 from db.connect import open_db
-from ingest.crawl import archive_root, crawl
+from runs.crawl import archive_root, crawl
 from ingest.units import percent_from_fraction_or_percent
 
 EXTRA = Path(__file__).resolve().parent / "fixtures" / "extra"

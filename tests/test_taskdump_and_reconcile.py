@@ -4,7 +4,7 @@ import pytest
 from db.connect import open_db
 from db.queries import leaderboard, progression
 from ingest.conflicts import beyond_rounding, params_differ
-from ingest.crawl import crawl
+from runs.crawl import crawl
 from ingest.reconcile import display_name, name_key, strip_setting
 
 DUMPS = "https://raw.githubusercontent.com/paperswithcode/sota-extractor/master/data/tasks/"

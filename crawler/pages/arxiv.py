@@ -18,13 +18,18 @@ import re
 from datetime import date, datetime, time, timedelta, timezone
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import arxiv
 from lxml import etree
 
 from crawler.pages.base import Follow, Page, PageError, SourcePages
 from ingest.claims import claim_items
 from ingest.items import PaperItem
 
-API = "https://export.arxiv.org/api/query"
+# The API's endpoint and sort vocabulary, from the `arxiv` package's public API (the fetching
+# itself is the one Scrapy policy, see crawler/sources.toml [arxiv.http]).
+API = arxiv.Client.query_url_format.split("?", 1)[0]
+SORT_BY = arxiv.SortCriterion.SubmittedDate.value
+ORDER = {"ascending": arxiv.SortOrder.Ascending.value, "descending": arxiv.SortOrder.Descending.value}
 ATOM = "{http://www.w3.org/2005/Atom}"
 ARXIV = "{http://arxiv.org/schemas/atom}"
 OPENSEARCH = "{http://a9.com/-/spec/opensearch/1.1/}"
@@ -34,8 +39,8 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=Fal
 
 
 def query_url(query: str, start: int, size: int, order: str = "ascending") -> str:
-    return API + "?" + urlencode({"search_query": query, "sortBy": "submittedDate",
-                                  "sortOrder": order, "start": start, "max_results": size})
+    return API + "?" + urlencode({"search_query": query, "sortBy": SORT_BY,
+                                  "sortOrder": ORDER[order], "start": start, "max_results": size})
 
 
 def window_query(query: str, lo: datetime | None, hi: datetime | None) -> str:
@@ -155,6 +160,8 @@ class ArxivPages(SourcePages):
         message = api_error(root)
         if message:
             raise PageError(f"arXiv API error: {message}")
+        if page.status != 200:
+            raise PageError(f"HTTP {page.status}")
         args = parse_qs(urlsplit(page.url).query)
         self.query = self.query or (args.get("search_query") or [None])[0]
         lo, hi = self.window(args)
