@@ -30,7 +30,9 @@ EXPECTED = {
                    "extraction: abstracts/s vs bare regex"],
     "ingest": ["ingest: save_items rows/s vs sqlite3 executemany", "ingest: sota crawl timm vs sqlite-utils insert --csv (CSV rows/s)"],
     "recrawl": ["recrawl: unchanged second crawl vs first crawl (s)",
-                "recrawl: result rows written by the unchanged crawl"],
+                "recrawl: result rows written by the unchanged crawl",
+                "reprocess: full reprocess vs the replay crawl (s)",
+                "reprocess: rows written by reprocess of unchanged data"],
     "query": ["query: leaderboard ms", "query: progression ms"],
     "arxiv": ["arxiv pacing: mean request spacing (s) vs floor", "arxiv pacing: min request spacing (s) vs floor"],
     "memory": ["memory: full replay crawl peak RSS, parent + child (MB)", "memory: daemon RSS after"],
@@ -106,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
 
             db = out / "memory-crawl.db"
             remove_db(db)
-            _, crawl_peak[0] = crawl_pass(db, out, "memory")
+            _, crawl_peak[0] = crawl_pass(db, out, "memory", quick)
             remove_db(db)
         notes.append("memory: crawl peak = peak RSS (VmHWM) of the `sota crawl` process + that of its "
                      "largest crawl child (VmHWM polled from /proc), the larger of the first crawl's two "

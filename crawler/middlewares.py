@@ -1,4 +1,5 @@
-"""Downloader middlewares: replay from a loopback mirror, and archive every response.
+"""Downloader middlewares: replay from a loopback mirror, archive every response, robots.txt
+from the shared cache, retries with the policy's backoff.
 
 Scrapy 2.19 calls middleware methods without the `spider` argument, so both
 take it as optional.
@@ -13,12 +14,16 @@ from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.utils.httpobj import urlparse_cached
+from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.response import response_status_message
 
 from crawler.archive import ResponseArchive
 from crawler.policy import backoff_seconds
 from crawler.replay import replay_url
+from crawler.robots import RobotsCache
 from crawler.validators import conditional_headers, unchanged
 
 ORIGINAL_URL = "replay_original_url"
@@ -141,3 +146,25 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if isinstance(exception, self.exceptions_to_retry) and not request.meta.get("dont_retry") and will_retry:
             await asyncio.sleep(backoff_seconds(tries))
         return super().process_exception(request, exception)
+
+
+class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, answering from RobotsCache when it has a fresh copy."""
+
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        self.cache = RobotsCache(crawler.settings.get("ROBOTS_CACHE_DIR"))
+
+    async def robot_parser(self, request):
+        netloc = urlparse_cached(request).netloc
+        if netloc not in self._parsers:
+            cached = self.cache.get(netloc)
+            if cached is not None:
+                status, body = cached
+                self._parsers[netloc] = build_from_crawler(
+                    self._parserimpl, self.crawler, body if status == 200 else b"")
+        return await super().robot_parser(request)
+
+    async def _parse_robots(self, response, netloc, request):
+        self.cache.put(netloc, response.status, response.body)
+        await super()._parse_robots(response, netloc, request)

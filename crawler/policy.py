@@ -13,6 +13,7 @@ from email.utils import parsedate_to_datetime
 
 USER_AGENT = "sota-tracker/0.1 (+https://github.com/sota-tracker/sota-tracker; ImageNet SOTA research crawler)"
 OBEY_ROBOTS = True
+ROBOTS_CACHE_SECONDS = 24 * 3600   # a host's robots.txt is asked at most once a day (crawler/robots.py)
 
 CONNECT_TIMEOUT = 15.0        # seconds to open a connection
 READ_TIMEOUT = 60.0           # seconds for a whole response (Scrapy's DOWNLOAD_TIMEOUT)

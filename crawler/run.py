@@ -30,6 +30,8 @@ def crawl_settings(out_dir: Path, replay_base: str | None, log_level: str, conf:
     settings.setmodule("crawler.settings", priority="project")
     settings.setdict(conf.get("http", {}), priority="spider")
     settings.set("SOTA_OUT_DIR", str(out_dir))
+    # Run folders are <archive root>/<source>/run-N: the robots.txt copies sit at the root.
+    settings.set("ROBOTS_CACHE_DIR", str(out_dir.parent.parent / "robots"))
     settings.set("REPLAY_BASE_URL", replay_base)
     settings.set("FEEDS", {str(out_dir / "items.jsonl"): {"format": "jsonlines"}})
     settings.set("LOG_LEVEL", log_level)

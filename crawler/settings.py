@@ -49,6 +49,8 @@ TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
 
 DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.CachedRobotsTxtMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     # Closest to the network: the replay rewrite must see the request last and
@@ -61,6 +63,7 @@ DOWNLOADER_MIDDLEWARES = {
 # and the loopback replay server's base URL (None in production).
 SOTA_OUT_DIR = None
 REPLAY_BASE_URL = None
+ROBOTS_CACHE_DIR = None      # <archive root>/robots: robots.txt copies shared across runs
 
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -13,10 +13,12 @@ import time
 import urllib.error
 import urllib.request
 import urllib.robotparser
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from crawler import policy
 from crawler.replay import replay_url
+from crawler.robots import RobotsCache
 from ingest.items import now_iso
 
 
@@ -36,8 +38,8 @@ def unchanged(status: int, digest: str | None, known: dict | None) -> bool:
     return status == 304 or (status == 200 and digest is not None and digest == (known or {}).get("sha256"))
 
 
-def preflight(urls: list[str], validators: dict[str, dict],
-              replay_base: str | None = None) -> list[dict] | None:
+def preflight(urls: list[str], validators: dict[str, dict], replay_base: str | None = None,
+              robots_dir: Path | None = None) -> list[dict] | None:
     """Ask every URL conditionally; the manifest lines if all are unchanged, else None.
 
     The HTTP policy's user agent, robots.txt rule and a deadline for all URLs together;
@@ -48,13 +50,14 @@ def preflight(urls: list[str], validators: dict[str, dict],
     user_agent = policy.USER_AGENT
     deadline = time.monotonic() + policy.PREFLIGHT_SECONDS
     robots: dict[str, urllib.robotparser.RobotFileParser] = {}
+    cache = RobotsCache(robots_dir)
     lines = []
     for url in urls:
         known = validators.get(url)
         if not known:
             return None
         try:
-            if not _allowed(url, user_agent, replay_base, robots, deadline):
+            if not _allowed(url, user_agent, replay_base, robots, deadline, cache):
                 return None
             status, body = _get(url, {"User-Agent": user_agent, **conditional_headers(known)},
                                 replay_base, deadline)
@@ -88,17 +91,24 @@ def _get(url: str, headers: dict, replay_base: str | None, deadline: float) -> t
         return response.status, b"".join(chunks)
 
 
-def _allowed(url: str, user_agent: str, replay_base: str | None, robots: dict, deadline: float) -> bool:
+def _allowed(url: str, user_agent: str, replay_base: str | None, robots: dict, deadline: float,
+             cache: RobotsCache) -> bool:
+    """robots.txt still lets us fetch `url` (the shared copy when fresh, else fetched and kept;
+    absent or 4xx = allowed)."""
     if not policy.OBEY_ROBOTS:
         return True
-    """robots.txt still lets us fetch `url` (fetched once per host; absent or 4xx = allowed)."""
     parts = urlsplit(url)
     host = f"{parts.scheme}://{parts.netloc}"
     if host not in robots:
         parser = urllib.robotparser.RobotFileParser()
-        status, body = _get(host + "/robots.txt", {"User-Agent": user_agent}, replay_base, deadline)
-        if status >= 500:
-            raise ConnectionError("robots.txt unavailable")
+        cached = cache.get(parts.netloc)
+        if cached is None:
+            status, body = _get(host + "/robots.txt", {"User-Agent": user_agent}, replay_base, deadline)
+            if status >= 500:
+                raise ConnectionError("robots.txt unavailable")
+            cache.put(parts.netloc, status, body)
+        else:
+            status, body = cached
         parser.parse(body.decode("utf-8", "replace").splitlines() if status == 200 else [])
         robots[host] = parser
     return robots[host].can_fetch(user_agent, url)

@@ -167,6 +167,8 @@ def m007_derivation(db: Database) -> None:
     )
     db.execute("CREATE UNIQUE INDEX flags_active ON flags (result_id, flag) WHERE cleared_at IS NULL")
     db["flags"].create_index(["flag", "cleared_at"])
+    db["papers"].add_column("archive_url", str)   # the archived response it was read from
+    db["papers"].add_column("crawl_run", int)
     db["rejects"].add_column("locator", str)
     db["rejects"].add_column("resolved_run", int)
     db["rejects"].create_index(["source", "resolved_run"])

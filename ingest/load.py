@@ -20,7 +20,7 @@ from sqlite_utils import Database
 from sqlite_utils.db import jsonify_if_needed
 
 from db.runs import now_iso
-from rules.metrics import check_value
+from rules.metrics import check_value, value_check
 
 # Columns whose change makes a new version of a result (fetched_at alone does not).
 VERSIONED = ("model", "value", "raw_value", "setting", "extra_data", "extra_data_corpus",
@@ -74,8 +74,9 @@ def read_jsonl(path: Path) -> Iterator[dict]:
                 continue
 
 
-def check_result(item: dict) -> None:
-    """ValueError with a short reason when a result item cannot be stored."""
+def check_result(item: dict, checked_metrics: dict | None = None) -> None:
+    """ValueError with a short reason when a result item cannot be stored. `checked_metrics`
+    (metric → its value check) saves reading the metric rules once per row."""
     for name in REQUIRED:
         if not item.get(name):
             raise ValueError(f"missing {name}")
@@ -83,7 +84,14 @@ def check_result(item: dict) -> None:
         raise ValueError(f"no {item['metric']} value")
     if item["kind"] not in KINDS:
         raise ValueError(f"unknown kind {item['kind']!r}")
-    check_value(item["metric"], float(item["value"]))
+    metric = item["metric"]
+    if checked_metrics is None:
+        check_value(metric, float(item["value"]))
+        return
+    check = checked_metrics.get(metric)
+    if check is None:
+        check = checked_metrics[metric] = value_check(metric)
+    check(float(item["value"]))
 
 
 def result_row(item: dict, run_id: int) -> dict:
@@ -135,6 +143,7 @@ def save_items(db: Database, run_id: int, items: Iterable[dict], seen: Seen | No
     seen_at = now_iso()
     existing: dict[str, dict] | None = None
     inserts, updates, quiet, history, rejects = [], [], [], [], []
+    checked: dict = {}             # metric -> its value check, read from the rules once per load
     papers: dict[str, dict] = {}   # full paper records (arXiv): replace what is stored
     refs: dict[str, dict] = {}     # a result's paper reference: only fills gaps
     models: set[str] = set()
@@ -144,10 +153,12 @@ def save_items(db: Database, run_id: int, items: Iterable[dict], seen: Seen | No
             rejects.append(reject_row(item, run_id, seen_at))
             continue
         if item.get("record") == "paper":
-            papers[item["id"]] = paper_row(item)
+            row = paper_row(item)
+            row["crawl_run"] = row.pop("origin_run", None) or run_id
+            papers[item["id"]] = row
             continue
         try:
-            check_result(item)
+            check_result(item, checked)
         except (ValueError, TypeError) as exc:
             rejects.append(reject_row({"source": item.get("source"), "url": item.get("source_url"),
                                        "raw": item.get("evidence"), "reason": str(exc),
@@ -178,12 +189,12 @@ def save_items(db: Database, run_id: int, items: Iterable[dict], seen: Seen | No
             counts.unchanged += 1
     changed_papers = _changed(db, papers, refs)
     if changed_papers:
-        db["papers"].upsert_all(changed_papers, pk="id", alter=True)
+        _upsert_papers(db, changed_papers)
     if models:
         source = next(iter(inserts or updates), {}).get("source")
         _insert_rows(db, "models", [{"name": m, "first_source": source} for m in models], ignore=True)
     if inserts:
-        _insert_rows(db, "results", inserts)
+        _insert_rows(db, "results", inserts, plain=True)
     if history:
         _insert_rows(db, "results_history", history)
     if updates:
@@ -221,12 +232,14 @@ def settle_rejects(db: Database, source: str, run_id: int, seen: Seen, urls: set
 _PLAIN = frozenset({str, int, float, bool, bytes, type(None)})
 
 
-def _insert_rows(db: Database, table: str, rows: list[dict], ignore: bool = False) -> None:
+def _insert_rows(db: Database, table: str, rows: list[dict], ignore: bool = False,
+                 plain: bool = False) -> None:
     """`db[table].insert_all(rows, ignore=ignore)` for rows sharing one set of keys, as one
     `executemany` of a single-row INSERT: the same rows, without sqlite-utils building a
     999-variable multi-row statement (and converting every value) per 38 rows, which cost more
     than the SQL itself: save_items went from 0.39x to 0.64x the rows/s of a bare sqlite3
-    executemany at 1M results (python -m bench --only ingest)."""
+    executemany at 1M results (python -m bench --only ingest). `plain`: the caller built
+    every value as a str, number or None (result_row does), so no value needs converting."""
     columns = list(rows[0])
     sql = (f"INSERT{' OR IGNORE' if ignore else ''} INTO [{table}] "
            f"({', '.join(f'[{c}]' for c in columns)}) VALUES ({', '.join('?' * len(columns))})")
@@ -241,7 +254,21 @@ def _insert_rows(db: Database, table: str, rows: list[dict], ignore: bool = Fals
             yield vals
 
     with db.atomic():  # a savepoint inside the caller's transaction, as insert_all's
-        db.conn.executemany(sql, values())
+        db.conn.executemany(sql, map(get, rows) if plain else values())
+
+
+def _upsert_papers(db: Database, rows: list[dict]) -> None:
+    """Insert or update paper rows (grouped by their set of columns) with one `executemany`
+    of INSERT ... ON CONFLICT(id) DO UPDATE per group."""
+    groups: dict[tuple, list[dict]] = {}
+    for row in rows:
+        groups.setdefault(tuple(row), []).append(row)
+    for columns, group in groups.items():
+        names = ", ".join(f"[{c}]" for c in columns)
+        updates = ", ".join(f"[{c}] = excluded.[{c}]" for c in columns if c != "id")
+        sql = (f"INSERT INTO papers ({names}) VALUES ({', '.join('?' * len(columns))}) "
+               f"ON CONFLICT (id) DO UPDATE SET {updates}")
+        db.conn.executemany(sql, ([jsonify_if_needed(r[c]) for c in columns] for r in group))
 
 
 def _update_rows(db: Database, rows: list[dict]) -> None:

@@ -13,6 +13,7 @@ import os
 import threading
 import tomllib
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -40,7 +41,9 @@ def override_dir() -> Path | None:
     return Path(value).expanduser().resolve() if value else None
 
 
+@lru_cache(maxsize=None)
 def _packaged(name: str) -> Path:
+    """Where the packaged file lies (fixed for the life of the process; its content is not)."""
     return Path(str(resources.files("rules").joinpath(f"{name}.toml")))
 
 

@@ -30,9 +30,19 @@ def is_percent(metric: str) -> bool:
 
 def check_value(metric: str, value: float) -> float:
     """Percent metrics lie in 0..100 (a fraction is never silently rescaled here)."""
-    if is_percent(metric) and not 0.0 <= value <= 100.0 and not metric.endswith(("_delta", "_drop")):
-        raise ValueError(f"{metric} {value} outside 0..100")
-    return value
+    return value_check(metric)(value)
+
+
+def value_check(metric: str):
+    """The check `check_value` applies to `metric`, as a function of the value (for loops that
+    check many values of one metric: the rules are read once)."""
+    bounded = is_percent(metric) and not metric.endswith(("_delta", "_drop"))
+
+    def check(value: float) -> float:
+        if bounded and not 0.0 <= value <= 100.0:
+            raise ValueError(f"{metric} {value} outside 0..100")
+        return value
+    return check
 
 
 def metric_table() -> list[dict]:

@@ -121,7 +121,7 @@ def _unchanged_summary(conf: dict, start: list[str], out_dir: Path, validators: 
     """
     if backfill or not start or not conf.get("preflight", True):
         return None
-    lines = preflight(start, validators, replay_base)
+    lines = preflight(start, validators, replay_base, out_dir.parent.parent / "robots")
     if lines is None:
         return None
     with open(out_dir / "responses.jsonl", "w", encoding="utf-8") as fh:
