@@ -63,6 +63,9 @@ def test_rerun_inserts_nothing_and_change_keeps_history(db_path, mirror, tmp_pat
                          "JOIN results r ON r.id = h.result_id ORDER BY r.metric") == [
         ("top1_acc", 90.056, 90.1), ("top5_acc", 99.042, 99.042)]
     assert rows(db_path, "SELECT count(*) FROM results") == [(17,)]
+    # robots.txt was asked once, by the first run; the third run's child used the day's copy.
+    assert rows(db_path, "SELECT crawl_run, count(*) FROM responses WHERE url LIKE '%/robots.txt' "
+                         "GROUP BY crawl_run") == [(1, 1)]
 
 
 def test_pwc_rows_exact(db_path, mirror):
@@ -111,6 +114,9 @@ def _broken_mirror(mirror, tmp_path, rel, body):
 def test_bad_source_fails_and_keeps_earlier_data(db_path, mirror, tmp_path, rel, body, error):
     crawl(db_path, ["timm"], TIMM_URLS, str(mirror))
     before = rows(db_path, "SELECT key, value FROM results ORDER BY key")
+    if rel.endswith("robots.txt"):
+        # robots.txt is kept for a day (crawler/robots.py): let that day pass.
+        shutil.rmtree(archive_root(db_path) / "robots")
     [run] = crawl(db_path, ["timm"], TIMM_URLS, str(_broken_mirror(mirror, tmp_path, rel, body)))
     assert run.status == "failed"
     assert error in run.error and "\n" not in run.error
