@@ -72,13 +72,18 @@ class SourcePages:
         """The URLs a run starts from: `urls` (from --url) or the registry's, in parse order."""
         return list(urls or self.conf.get("start_urls") or [])
 
-    def always_parse(self, url: str) -> bool:
-        """Parse `url` even when it did not change (its content is context for other pages)."""
+    def context(self, url: str) -> bool:
+        """True for a page the others' parsing depends on (timm's metadata file): fetched and
+        parsed before them, and parsed even when unchanged."""
         return False
+
+    def always_parse(self, url: str) -> bool:
+        """Parse `url` even when it did not change (context, or a page that leads to others)."""
+        return self.context(url)
 
     def order(self, pages: Iterable[Page]) -> list[Page]:
         """Archived pages in the order `parse` needs them (context first)."""
-        return sorted(pages, key=lambda p: (not self.always_parse(p.url), p.url))
+        return sorted(pages, key=lambda p: (not self.context(p.url), p.url))
 
     # --- parsing ----------------------------------------------------------------------------
     def parse(self, page: Page) -> Iterator:

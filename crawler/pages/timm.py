@@ -31,7 +31,7 @@ class TimmPages(SourcePages):
         super().__init__(source, conf)
         self.pretrain: dict[str, str] = {}
 
-    def always_parse(self, url: str) -> bool:
+    def context(self, url: str) -> bool:
         return file_name(url) == METADATA_FILE
 
     def parse(self, page: Page):

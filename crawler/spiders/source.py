@@ -60,8 +60,20 @@ class SourceSpider(scrapy.Spider):
         self.unchanged: list[str] = []
 
     async def start(self):
-        for url in self.start_urls:
+        # Context pages first (timm's metadata feeds every results row); the rest once they
+        # are parsed or have failed (see `_after_context`).
+        self._context = {u for u in self.start_urls if self.pages.context(u)}
+        for url in (self._context or self.start_urls):
             yield self.request(url, self.pages.always_parse(url))
+
+    def _after_context(self, url: str):
+        """The remaining start requests, once the last context page is done."""
+        if url in self._context:
+            self._context.discard(url)
+            if not self._context:
+                for other in self.start_urls:
+                    if not self.pages.context(other):
+                        yield self.request(other, self.pages.always_parse(other))
 
     def request(self, url: str, always_parse: bool) -> scrapy.Request:
         return scrapy.Request(url, callback=self.parse, errback=self.on_error,
@@ -73,16 +85,18 @@ class SourceSpider(scrapy.Spider):
                 yield self.request(out.url, out.always_parse) if isinstance(out, Follow) else out
         except PageError as exc:
             self.errors.append(f"{response.url}: {exc}")
+        yield from self._after_context(response.url)
 
     def on_error(self, failure):
+        url = failure.request.meta.get(ORIGINAL_URL, failure.request.url)
         if failure.check(IgnoreRequest) and str(failure.value).startswith("unchanged"):
             self.unchanged.append(failure.request.url)
-            return
-        url = failure.request.meta.get(ORIGINAL_URL, failure.request.url)
-        if failure.check(HttpError):
+        elif failure.check(HttpError):
             self.errors.append(f"HTTP {failure.value.response.status} from {url}")
         else:
             self.errors.append(f"{describe(failure)}: {url}")
+        # A missing context page must not stop the others.
+        yield from self._after_context(url)
 
     def closed(self, reason):
         self.errors.extend(e for e in self.pages.finish() if e not in self.errors)
