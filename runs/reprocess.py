@@ -136,4 +136,11 @@ def reprocess(db_path: Path, sources: list[str] | None = None, since: str | None
             outcomes.append(outcome)
         if on_done:
             on_done(name, outcome)
+    # Identity rules (aliases) reach the model map even when no row needed deriving again.
+    db = open_db(db_path)
+    try:
+        with write_transaction(db):
+            reconcile_if_needed(db, changed=False)
+    finally:
+        db.close()
     return outcomes

@@ -11,6 +11,8 @@ import sqlite3
 import subprocess
 import sys
 from dataclasses import dataclass
+
+from runs.processes import end_process
 from pathlib import Path
 
 import pytest
@@ -134,12 +136,7 @@ def served(db: Path, *extra: str):
                 time.sleep(0.2)
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        end_process(proc, grace=10)
 
 
 @pytest.fixture(scope="session")
