@@ -3,19 +3,19 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
 from contextlib import contextmanager
-import sqlite3
-import subprocess
-import sys
 from dataclasses import dataclass
-
-from runs.processes import end_process
 from pathlib import Path
 
 import pytest
+
+from runs.processes import end_process
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
