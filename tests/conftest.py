@@ -144,3 +144,34 @@ def replay_server(replay_crawl):
     """A real `sota serve` on the session's replay database, shared by the web tests."""
     with served(replay_crawl.db) as base:
         yield base
+
+
+def parse_mirror(source: str, root: Path, urls: list[str] | None = None) -> tuple[list, list[str]]:
+    """A source's page object run over the files of a URL mirror, following its Follows, as a
+    crawl would but with no HTTP and no database: (items, one-line errors). Parsing tested at
+    its seam; the crawl's HTTP side is the shared policy (test_faults, test_crawl_fixtures)."""
+    from crawler.pages import Follow, Page, PageError, load_pages, run_page
+    from crawler.replay import mirror_file
+    from crawler.sources import get_source
+
+    pages = load_pages(source, get_source(source))
+    todo, seen, items, errors = list(pages.start_urls(urls)), set(), [], []
+    while todo:
+        url = todo.pop(0)
+        if url in seen:
+            continue
+        seen.add(url)
+        parts = url.split("://", 1)[1]
+        path = mirror_file(root, "/" + parts)
+        if path is None:
+            errors.append(f"HTTP 404 from {url}")
+            continue
+        try:
+            for out in run_page(pages, Page(url=url, body=path.read_bytes()), pages.derived_by()):
+                if isinstance(out, Follow):
+                    todo.append(out.url)
+                else:
+                    items.append(out)
+        except PageError as exc:
+            errors.append(f"{url}: {exc}")
+    return items, errors + [e for e in pages.finish() if e not in errors]

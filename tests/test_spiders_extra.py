@@ -1,5 +1,6 @@
-"""Real Scrapy crawls of the pwcco, codesota and hf spiders (child processes) against
-a loopback mirror of our own fixtures in the documented formats (tests/fixtures/extra)."""
+"""The pwcco, codesota and hf sources on our own fixtures in their documented formats
+(tests/fixtures/extra): one real crawl (child process, loopback mirror) per source for the
+exact rows and the unchanged rerun; the failure shapes at the page object's seam."""
 import json
 import shutil
 from pathlib import Path
@@ -8,10 +9,12 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from conftest import parse_mirror
 from crawler.sources import get_source
 from db.connect import open_db
-from runs.crawl import archive_root, crawl
+from ingest.items import ResultItem
 from ingest.units import percent_from_fraction_or_percent
+from runs.crawl import crawl
 
 EXTRA = Path(__file__).resolve().parent / "fixtures" / "extra"
 API = "https://paperswithcode.co/api/v1/datasets/"
@@ -45,11 +48,6 @@ def mirror_with(tmp_path: Path, url: str, body: str) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(body, encoding="utf-8")
     return root
-
-
-def all_errors(db_path, run) -> list[str]:
-    summary = archive_root(db_path) / run.source / f"run-{run.run_id:06d}" / "summary.json"
-    return json.loads(summary.read_text("utf-8"))["errors"]
 
 
 # --- paperswithcode.co ---------------------------------------------------------------
@@ -86,12 +84,15 @@ def test_pwcco_search_then_leaderboard_rows_exact(db_path):
     assert (again.status, again.counts.inserted, again.counts.updated, again.counts.unchanged) == ("ok", 0, 0, 5)
 
 
-def test_pwcco_pages_until_next_is_null(db_path):
-    [run] = crawl(db_path, ["pwcco"], [BOARD.format(page=1, size=3)], str(EXTRA))
-    assert run.status == "ok", run.error
+def results_of(items):
+    return [i for i in items if isinstance(i, ResultItem)]
+
+
+def test_pwcco_pages_until_next_is_null():
+    items, errors = parse_mirror("pwcco", EXTRA, [BOARD.format(page=1, size=3)])
+    assert errors == []
     # Page 2 repeats Model C (the board moved while paging): kept once.
-    assert (run.counts.inserted, run.counts.rejected) == (5, 0)
-    assert rows(db_path, "SELECT model, value, source_url FROM results ORDER BY value DESC") == [
+    assert sorted(((r.model, r.value, r.source_url) for r in results_of(items)), key=lambda r: -r[1]) == [
         ("Model A", 90.1, BOARD.format(page=1, size=3)),
         ("Model B", 89.2, BOARD.format(page=1, size=3)),
         ("Model C", 88.3, BOARD.format(page=1, size=3)),
@@ -109,11 +110,10 @@ def test_pwcco_pages_until_next_is_null(db_path):
     (SEARCH, '{"count": 1, "results": [{"id": 7, "name": "ImageNet-A", "slug": "imagenet-a", "hf_url": null}]}',
      "no ImageNet-1K benchmark among 1 datasets ('ImageNet-A')"),
 ])
-def test_pwcco_shape_violation_fails_loudly(db_path, tmp_path, url, body, reason):
-    [run] = crawl(db_path, ["pwcco"], [SEARCH], str(mirror_with(tmp_path, url, body)))
-    assert run.status == "failed"
-    assert run.error == f"{url}: {reason}"
-    assert rows(db_path, "SELECT count(*) FROM results") == [(0,)]
+def test_pwcco_shape_violation_fails_loudly(tmp_path, url, body, reason):
+    items, errors = parse_mirror("pwcco", mirror_with(tmp_path, url, body), [SEARCH])
+    assert errors == [f"{url}: {reason}"]
+    assert results_of(items) == []
 
 
 # --- CodeSOTA --------------------------------------------------------------------------
@@ -145,12 +145,11 @@ def test_codesota_rows_exact_from_registry_start_url(db_path):
     assert (again.status, again.counts.inserted, again.counts.updated, again.unchanged) == ("ok", 0, 0, 1)
 
 
-def test_codesota_pick_on_another_benchmark_yields_nothing(db_path):
-    [run] = crawl(db_path, ["codesota"], [CODESOTA.format(task="object-detection")], str(EXTRA))
-    assert run.status == "failed"
-    assert run.error == ("no ImageNet results: object-detection pick is on benchmark 'coco'; "
-                         "object-detection runner_up_1 is on benchmark 'coco'")
-    assert rows(db_path, "SELECT count(*) FROM results UNION ALL SELECT count(*) FROM rejects") == [(0,), (0,)]
+def test_codesota_pick_on_another_benchmark_yields_nothing():
+    items, errors = parse_mirror("codesota", EXTRA, [CODESOTA.format(task="object-detection")])
+    assert errors == ["no ImageNet results: object-detection pick is on benchmark 'coco'; "
+                      "object-detection runner_up_1 is on benchmark 'coco'"]
+    assert items == []
 
 
 @pytest.mark.parametrize("body,reason", [
@@ -158,10 +157,10 @@ def test_codesota_pick_on_another_benchmark_yields_nothing(db_path):
     ('{"task": "image-classification", "pick": null}', "'pick' is NoneType, not an object"),
     ('{"error": "tier not implemented"}', "no 'task' in the response (keys: error)"),
 ])
-def test_codesota_shape_violation_fails(db_path, tmp_path, body, reason):
+def test_codesota_shape_violation_fails(tmp_path, body, reason):
     url = CODESOTA.format(task="image-classification")
-    [run] = crawl(db_path, ["codesota"], [url], str(mirror_with(tmp_path, url, body)))
-    assert (run.status, run.error) == ("failed", f"{url}: {reason}")
+    items, errors = parse_mirror("codesota", mirror_with(tmp_path, url, body), [url])
+    assert (items, errors) == ([], [f"{url}: {reason}"])
 
 
 # --- Hugging Face model cards -----------------------------------------------------------
@@ -196,11 +195,10 @@ def test_hf_model_index_rows_exact(db_path):
     assert (again.status, again.counts.inserted, again.counts.updated, again.unchanged) == ("ok", 0, 0, 4)
 
 
-def test_hf_cards_without_a_readable_model_index_fail(db_path):
+def test_hf_cards_without_a_readable_model_index_fail():
     bad = {r: card(f"test-org/{r}") for r in ("no-model-index", "malformed", "unsafe", "plain")}
-    [run] = crawl(db_path, ["hf"], list(bad.values()), str(EXTRA))
-    assert run.status == "failed" and "\n" not in run.error and run.error.endswith("(+3 more)")
-    assert sorted(all_errors(db_path, run)) == sorted([
+    items, errors = parse_mirror("hf", EXTRA, list(bad.values()))
+    assert sorted(errors) == sorted([
         f"{bad['no-model-index']}: no model-index in the YAML front matter",
         f"{bad['malformed']}: malformed YAML front matter: expected the node content, but found '<stream end>' (line 5)",
         # safe_load only: a python tag is an error, never executed.
@@ -208,7 +206,7 @@ def test_hf_cards_without_a_readable_model_index_fail(db_path):
         "'tag:yaml.org,2002:python/object/apply:os.system' (line 2)",
         f"{bad['plain']}: no YAML front matter",
     ])
-    assert rows(db_path, "SELECT count(*) FROM results") == [(0,)]
+    assert results_of(items) == []
 
 
 def test_hf_start_urls_come_from_the_registry_models(db_path):
