@@ -1,5 +1,5 @@
 """Benchmark 5, arXiv pacing: a paged arXiv query through the real crawl (`sota crawl arxiv`,
-the Scrapy spider with the source's 3 s floor, `min_delay_seconds`) against a loopback Atom
+the Scrapy spider under the policy's 3 s floor for arxiv.org, crawler/policy.py) against a loopback Atom
 server standing in for export.arxiv.org (`--replay http://...`: the floor holds under replay).
 
 The server logs each request's arrival; the figures are the spacing between feed requests
@@ -94,9 +94,9 @@ class PagedFeedServer:
 
 def run(out: Path, quick: bool, notes: list[str]) -> list[Row]:
     from crawler.pages.arxiv import query_url
-    from crawler.sources import get_source
+    from crawler.policy import floor_for
 
-    floor = float(get_source("arxiv")["min_delay_seconds"])
+    floor = floor_for("export.arxiv.org")[1]
     pages = 3 if quick else 6
     total = pages * PAGE_SIZE
     db = out / "pacing.db"

@@ -7,8 +7,10 @@ take it as optional.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import hashlib
 import json
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -21,7 +23,7 @@ from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.response import response_status_message
 
 from crawler.archive import ResponseArchive
-from crawler.policy import backoff_seconds
+from crawler.policy import FLOOR_MARGIN, backoff_seconds, floor_for
 from crawler.replay import replay_url
 from crawler.robots import RobotsCache
 from crawler.validators import conditional_headers, unchanged
@@ -146,6 +148,64 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if isinstance(exception, self.exceptions_to_retry) and not request.meta.get("dont_retry") and will_retry:
             await asyncio.sleep(backoff_seconds(tries))
         return super().process_exception(request, exception)
+
+
+class PacingMiddleware:
+    """The policy's host floors (crawler/policy.py HOST_FLOORS), across processes: before a
+    request to such a host, wait until the floor has passed since the last request any crawl of
+    this database made to it. The clock is a file per domain in PACE_DIR, read and written under
+    an exclusive lock (held only to read and stamp, never while waiting). Sees the production URL
+    (it runs before the replay rewrite), so the floor holds under --replay too."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        root = crawler.settings.get("PACE_DIR")
+        if not root:
+            raise NotConfigured
+        return cls(Path(root))
+
+    async def process_request(self, request, spider=None):
+        # The replay rewrite sends the same attempt through the chain again: pace each attempt
+        # (a retry or a redirect is one more request to the host) once.
+        attempt = (request.meta.get("retry_times", 0), request.meta.get("redirect_times", 0))
+        if request.meta.get("paced") == attempt:
+            return None
+        floor = floor_for(urlsplit(request.meta.get(ORIGINAL_URL, request.url)).hostname or "")
+        if floor is None:
+            return None
+        request.meta["paced"] = attempt
+        domain, seconds = floor
+        self.root.mkdir(parents=True, exist_ok=True)
+        path = self.root / f"{domain}.clock"
+        while True:
+            wait = _stamp_if_due(path, seconds + FLOOR_MARGIN)
+            if wait <= 0:
+                return None
+            await asyncio.sleep(wait)
+
+
+def _stamp_if_due(path: Path, seconds: float) -> float:
+    """Under the file's lock: if `seconds` have passed since the stamp, stamp now and return 0;
+    else return how long is left."""
+    with open(path, "a+", encoding="ascii") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            fh.seek(0)
+            text = fh.read().strip()
+            last = float(text) if text else 0.0
+            left = last + seconds - time.time()
+            if left > 0:
+                return left
+            fh.seek(0)
+            fh.truncate()
+            fh.write(f"{time.time():.6f}")
+            fh.flush()
+            return 0.0
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):

@@ -27,8 +27,22 @@ BACKOFF_MAX = 30.0
 RETRY_AFTER_MAX = 120.0       # a longer Retry-After fails the run; the next schedule retries
 
 DELAY = 1.0                   # seconds between requests to one host (randomised 0.5–1.5×)
+# Hosts whose terms set a floor between requests: the domain and its subdomains share one
+# clock across every process of this database (crawler.middlewares.PacingMiddleware), kept
+# even under --replay and for retries. arXiv's terms: one request every 3 s (API and pages).
+HOST_FLOORS = {"arxiv.org": 3.0}
+FLOOR_MARGIN = 0.05           # seconds added to a floor: clocks stamp a request just before it leaves
 CONCURRENCY_PER_HOST = 2
 PREFLIGHT_SECONDS = 10.0      # the parent's conditional check of all a source's start URLs
+
+
+def floor_for(host: str) -> tuple[str, float] | None:
+    """(the domain whose clock `host` shares, its floor in seconds), or None."""
+    host = (host or "").lower().split(":")[0]
+    for domain, seconds in HOST_FLOORS.items():
+        if host == domain or host.endswith("." + domain):
+            return domain, seconds
+    return None
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:

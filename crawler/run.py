@@ -22,8 +22,8 @@ from crawler.sources import get_source
 
 def crawl_settings(out_dir: Path, replay_base: str | None, log_level: str, conf: dict):
     """Scrapy settings: the policy (crawler.settings), the source's `[<source>.http]`
-    overrides, this run's folder; under replay no politeness delay towards ourselves, but a
-    host's terms (`min_delay_seconds`, arXiv's 3 s) always hold."""
+    overrides, this run's folder; under replay no politeness delay towards ourselves (a host's
+    terms, crawler/policy.py HOST_FLOORS, hold anyway: PacingMiddleware)."""
     from scrapy.settings import Settings
 
     settings = Settings()
@@ -32,17 +32,13 @@ def crawl_settings(out_dir: Path, replay_base: str | None, log_level: str, conf:
     settings.set("SOTA_OUT_DIR", str(out_dir))
     # Run folders are <archive root>/<source>/run-N: the robots.txt copies sit at the root.
     settings.set("ROBOTS_CACHE_DIR", str(out_dir.parent.parent / "robots"))
+    settings.set("PACE_DIR", str(out_dir.parent.parent / "pace"))
     settings.set("REPLAY_BASE_URL", replay_base)
     settings.set("FEEDS", {str(out_dir / "items.jsonl"): {"format": "jsonlines"}})
     settings.set("LOG_LEVEL", log_level)
     if replay_base:  # the loopback mirror answers at once
         settings.set("AUTOTHROTTLE_ENABLED", False, priority="cmdline")
         settings.set("DOWNLOAD_DELAY", 0, priority="cmdline")
-    floor = float(conf.get("min_delay_seconds") or 0)
-    if floor:
-        # Scrapy spaces request *starts*; 50 ms more keeps arrivals above the floor too.
-        settings.set("DOWNLOAD_DELAY", max(floor + 0.05, settings.getfloat("DOWNLOAD_DELAY")), priority="cmdline")
-        settings.set("RANDOMIZE_DOWNLOAD_DELAY", False, priority="cmdline")  # never below the floor
     return settings
 
 

@@ -56,6 +56,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Closest to the network: the replay rewrite must see the request last and
     # the response first; the archive records what came off the wire.
     "crawler.middlewares.ReplayMiddleware": 990,
+    # Host floors (arXiv's 3 s) across processes: before the replay rewrite, after retries.
+    "crawler.middlewares.PacingMiddleware": 970,
     "crawler.middlewares.ArchiveMiddleware": 980,
 }
 
@@ -64,6 +66,7 @@ DOWNLOADER_MIDDLEWARES = {
 SOTA_OUT_DIR = None
 REPLAY_BASE_URL = None
 ROBOTS_CACHE_DIR = None      # <archive root>/robots: robots.txt copies shared across runs
+PACE_DIR = None              # <archive root>/pace: per-domain clocks of the policy's host floors
 
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -100,14 +100,19 @@ def test_start_urls_cursor_backfill_and_first_run():
         (date(2024, 1, 7), date(2024, 1, 10)), (date(2024, 1, 3), date(2024, 1, 6)), (date(2024, 1, 1), date(2024, 1, 2))]
 
 
-def test_terms_of_use_pacing_is_in_the_registry():
-    from crawler.run import crawl_settings
+def test_terms_of_use_floor_is_shared_across_processes(tmp_path):
+    """arXiv's one request every 3 s: a floor of the HTTP policy for arxiv.org and its
+    subdomains, on a clock file every crawl process of the database shares."""
+    from crawler.middlewares import _stamp_if_due
+    from crawler.policy import floor_for
 
-    for replay in (None, "http://127.0.0.1:9"):   # the floor holds under replay too
-        settings = crawl_settings(Path("/tmp"), replay, "WARNING", get_source("arxiv"))
-        assert settings.getfloat("DOWNLOAD_DELAY") >= 3
-        assert not settings.getbool("RANDOMIZE_DOWNLOAD_DELAY")
-        assert settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") == 1
+    assert floor_for("export.arxiv.org") == ("arxiv.org", 3.0) == floor_for("arxiv.org")
+    assert floor_for("raw.githubusercontent.com") is None
+    clock = tmp_path / "arxiv.org.clock"
+    assert _stamp_if_due(clock, 3.0) == 0                  # first request: go
+    assert 2.9 < _stamp_if_due(clock, 3.0) <= 3.0          # another process right after: wait
+    clock.write_text(str(float(clock.read_text()) - 3.0))  # three seconds later
+    assert _stamp_if_due(clock, 3.0) == 0
 
 
 def test_real_replay_feed_every_paper_and_claims():
