@@ -6,7 +6,6 @@ The HTTP side (retries, Retry-After, robots) is the shared Scrapy policy, tested
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
