@@ -73,8 +73,9 @@ def run(source: str, out_dir: Path, urls: list[str] | None = None,
     spider = crawler.spider
     stats = {k: (v.isoformat() if hasattr(v, "isoformat") else v)
              for k, v in (crawler.stats.get_stats() or {}).items()}
-    summary = {"source": source, "errors": spider.errors + errors,
-               "unchanged": spider.unchanged, "stats": stats, **spider.pages.summary()}
+    summary = {"source": source, "errors": spider.errors + errors, "unchanged": spider.unchanged,
+               "missing": spider.missing, "fell_back": spider.fell_back, "stats": stats,
+               **spider.pages.summary()}
     return write_summary(out_dir, summary)
 
 

@@ -164,7 +164,11 @@ def parse_mirror(source: str, root: Path, urls: list[str] | None = None) -> tupl
         parts = url.split("://", 1)[1]
         path = mirror_file(root, "/" + parts)
         if path is None:
-            errors.append(f"HTTP 404 from {url}")
+            other = pages.fallback(url)
+            if other:
+                todo.insert(0, other)
+            elif not pages.missing_ok(url):
+                errors.append(f"HTTP 404 from {url}")
             continue
         try:
             for out in run_page(pages, Page(url=url, body=path.read_bytes()), pages.derived_by()):

@@ -81,6 +81,16 @@ class SourcePages:
         """Parse `url` even when it did not change (context, or a page that leads to others)."""
         return self.context(url)
 
+    def fallback(self, url: str) -> str | None:
+        """Where to look when `url` answers 404 (another rendering or capture of the same
+        content), or None. Default: the registry's `fallbacks` table (url → url)."""
+        return (self.conf.get("fallbacks") or {}).get(url)
+
+    def missing_ok(self, url: str) -> bool:
+        """True when a 404 for `url` (and its fallbacks) is a fact to record, not a failure
+        (a paper with no HTML rendering)."""
+        return False
+
     def order(self, pages: Iterable[Page]) -> list[Page]:
         """Archived pages in the order `parse` needs them (context first)."""
         return sorted(pages, key=lambda p: (not self.context(p.url), p.url))

@@ -58,6 +58,8 @@ class SourceSpider(scrapy.Spider):
         self.start_urls = self.pages.start_urls(urls, since, until)
         self.errors: list[str] = []
         self.unchanged: list[str] = []
+        self.missing: list[str] = []     # 404s the page object calls facts (missing_ok)
+        self.fell_back: list[str] = []   # "url -> fallback" lines
 
     async def start(self):
         # Context pages first (timm's metadata feeds every results row); the rest once they
@@ -75,9 +77,9 @@ class SourceSpider(scrapy.Spider):
                     if not self.pages.context(other):
                         yield self.request(other, self.pages.always_parse(other))
 
-    def request(self, url: str, always_parse: bool) -> scrapy.Request:
+    def request(self, url: str, always_parse: bool, first: str | None = None) -> scrapy.Request:
         return scrapy.Request(url, callback=self.parse, errback=self.on_error,
-                              meta={"always_parse": always_parse})
+                              meta={"always_parse": always_parse, "first_url": first or url})
 
     def parse(self, response):
         try:
@@ -89,10 +91,21 @@ class SourceSpider(scrapy.Spider):
 
     def on_error(self, failure):
         url = failure.request.meta.get(ORIGINAL_URL, failure.request.url)
+        meta = failure.request.meta
+        other = self.pages.fallback(url) if failure.check(HttpError) and failure.value.response.status == 404 else None
+        if other:
+            # Another rendering or capture of the same content: its result stands for this URL's.
+            self.fell_back.append(f"{url} -> {other}")
+            yield self.request(other, meta.get("always_parse", False), meta.get("first_url"))
+            return
         if failure.check(IgnoreRequest) and str(failure.value).startswith("unchanged"):
             self.unchanged.append(failure.request.url)
         elif failure.check(HttpError):
-            self.errors.append(f"HTTP {failure.value.response.status} from {url}")
+            first = failure.request.meta.get("first_url", url)
+            if failure.value.response.status == 404 and self.pages.missing_ok(first):
+                self.missing.append(first)
+            else:
+                self.errors.append(f"HTTP {failure.value.response.status} from {url}")
         else:
             self.errors.append(f"{describe(failure)}: {url}")
         # A missing context page must not stop the others.
