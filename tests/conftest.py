@@ -53,13 +53,15 @@ def db_path(tmp_path) -> Path:
     return tmp_path / "t.db"
 
 
-def q(db, sql: str, params=()) -> list[tuple]:
-    """Rows of `sql` on the database file `db`, from a short-lived connection of our own."""
-    import sqlite3
-
+def q(db, sql: str, params=(), commit: bool = False) -> list[tuple]:
+    """Rows of `sql` on the database file `db`, from a short-lived connection of our own
+    (`commit`: for a test that changes the database behind the product's back)."""
     conn = sqlite3.connect(db, timeout=30)
     try:
-        return conn.execute(sql, params).fetchall()
+        rows = conn.execute(sql, params).fetchall()
+        if commit:
+            conn.commit()
+        return rows
     finally:
         conn.close()
 
