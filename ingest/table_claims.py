@@ -13,7 +13,9 @@ Which cells count. A column counts when it holds accuracies on an ImageNet datas
   the table names no dataset anywhere, the paper's text around the table decides.
 ImageNet variants (V2, ReaL, -A, -R, Sketch, ...) are kept under their own ids, never as
 `imagenet-1k`; columns of other datasets, other metrics (AP, mIoU, FID, error), changes ("↑0.2",
-"Δ") and averages give nothing. Values lie in (0, 100].
+"Δ") and averages give nothing. A column headed as accuracy ("0-shot Acc.") whose dataset
+neither the table, its caption nor the text around it names gives records with `dataset`
+None, for a later reader with more of the paper to decide. Values lie in (0, 100].
 
 Each record also carries the model (label columns joined, citations and marks removed; a
 method named by the column is added in parentheses), params (absolute), FLOPs (G),
@@ -125,7 +127,8 @@ def _corpus(text: str) -> str | None:
 
 def _table_dataset(page: Page, t: _Table) -> str | None:
     """The evaluation set a table names outside its headers: its caption + notes, else (when
-    the table names no dataset at all) the text around it."""
+    the table names no dataset at all) the text around it. "" when nothing names one; None
+    when what is named is not ImageNet-1K alone."""
     own = eval_datasets(t.caption + " " + t.src.notes)
     if own:
         return "imagenet-1k" if own == {"imagenet-1k"} else None
@@ -133,9 +136,9 @@ def _table_dataset(page: Page, t: _Table) -> str | None:
     if named or any(datasets_in(g) for g in t.group_texts.values()):
         return None
     mentions = [d for d in datasets_in(page.context(t.src)) if d != "pretrain"]
-    if mentions and mentions.count("imagenet-1k") * 2 > len(mentions):
-        return "imagenet-1k"
-    return None
+    if not mentions:
+        return ""
+    return "imagenet-1k" if mentions.count("imagenet-1k") * 2 > len(mentions) else None
 
 
 def page_values(page: Page, arxiv_id: str | None) -> list[dict]:
@@ -186,7 +189,9 @@ def _values(page: Page, t: _Table, names: list[str], arxiv_id: str | None) -> li
                 if col.role == "implicit" and other_caption:
                     continue
                 dataset = _dataset(col, group, lambda: _cached(table_dataset, page, t))
-                if dataset is None or not dataset.startswith("imagenet"):
+                if dataset == "" and col.role == "value":
+                    dataset = None          # a named accuracy column of a dataset nobody names
+                elif not dataset or not dataset.startswith("imagenet"):
                     continue
                 kind = col.kind if col.role == "value" else col.role
                 found = _numbers(cell.core, kind)
