@@ -1,14 +1,17 @@
 """The result tables of one arXiv HTML (LaTeXML) page: where they are, what they are called,
 their captions and notes, and the paper's title, abstract and the text around a table.
 
-`read_page(html)` parses the page once (lxml) and visits only table elements: every
-`<figure>` (LaTeXML's `figure.ltx_table` float) and every `<table>` outside one. A tabular
-nested inside another tabular's cell is part of that cell, not a table of its own.
+Speed. A real page is 0.5–3 MB, mostly MathML; parsing all of it with lxml costs more than
+everything else together (~100 ms for 1.5 MB). So `read_page(html)` finds the table floats by
+plain string search (`<figure` ... its matching `</figure>`, and `<table` ... `</table>`
+outside any figure) and parses only those fragments, the title and the abstract; the text
+around a table is parsed only when a table needs it (`Page.context`).
 
 A table's id is the id of its outermost `ltx_table` figure (`S5.T1`), not of the inner
-`ltx_tabular` (`S5.T1.3`); a tabular outside such a figure takes the nearest id around it.
-Sub-tables of one figure share its id; their rows are numbered on from the previous
-sub-table's (`row_offset`), so (table id, row, column) stays one cell of the page.
+`ltx_tabular` (`S5.T1.3`); a tabular outside such a figure takes the nearest id: its own, else
+the enclosing figure's. Sub-tables of one figure share its id; their rows are numbered on from
+the previous sub-table's (`row_offset`), so (table id, row, column) stays one cell of the page.
+A tabular nested inside another tabular's cell is part of that cell, not a table of its own.
 """
 from __future__ import annotations
 
@@ -22,9 +25,12 @@ from lxml import etree
 from ingest.table_grid import Grid, build_grid, classes, count_rows, read_cell
 
 _ARXIV_ID_PREFIX_RE = re.compile(r"^\s*\[?(?:arXiv:)?(?:\d{4}\.\d{4,5}|[a-z\-]+/\d{7})(?:v\d+)?\]?\s*", re.I)
-_TABLE_REF_RE = re.compile(r"#([^#\s]+)$")
+_H1_RE = re.compile(r"<h1\b[^>]*ltx_title_document[^>]*>.*?</h1>", re.S)
+_TITLE_RE = re.compile(r"<title>(.*?)</title>", re.S | re.I)
+_ABSTRACT_RE = re.compile(r"<(div|section)\b[^>]*class=\"[^\"]*ltx_abstract[^\"]*\"")
 CONTEXT_SIBLINGS = 2      # paragraphs read on each side of a table float
-CONTEXT_LIMIT = 4000      # characters of context kept per paragraph
+CONTEXT_REACH = 20_000    # how far (characters) from a float those paragraphs may lie
+PARAGRAPH_LIMIT = 20_000  # longer "paragraphs" are not paragraphs
 
 
 @dataclass
@@ -36,7 +42,7 @@ class PageTable:
     notes: str
     row_offset: int
     tabular: object = field(repr=False)
-    float_el: object = field(repr=False)   # the element whose id is table_id
+    span: tuple[int, int] = (0, 0)          # where its float lies in the page text
 
     @cached_property
     def grid(self) -> Grid:
@@ -53,133 +59,162 @@ class Page:
     title: str
     abstract: str
     tables: list[PageTable]
-    root: object = field(repr=False)
-    _refs: dict | None = field(default=None, repr=False)
+    html: str = field(repr=False)
 
     def context(self, table: PageTable) -> str:
-        """The paper's text around `table`: paragraphs that refer to it (`href="#S5.T1"`)
+        """The paper's text around `table`: paragraphs that link to it (`href="...#S5.T1"`)
         and the paragraphs right before and after its float."""
-        if self._refs is None:
-            self._refs = {}
-            for a in self.root.iter("a"):
-                m = _TABLE_REF_RE.search(a.get("href") or "")
-                if m:
-                    para = next((p for p in a.iterancestors() if p.tag == "p" or "ltx_para" in classes(p)), None)
-                    if para is not None:
-                        self._refs.setdefault(m.group(1), []).append(para)
-        parts = [_text(p) for p in self._refs.get(table.table_id, [])]
-        el = table.float_el
-        for sibling in list(_siblings(el, "previous"))[:CONTEXT_SIBLINGS] + list(_siblings(el, "next"))[:CONTEXT_SIBLINGS]:
-            parts.append(_text(sibling))
-        return " ".join(p[:CONTEXT_LIMIT] for p in parts if p)
+        html, (start, end) = self.html, table.span
+        spans = []
+        pos = html.find(f'#{table.table_id}"')
+        while pos >= 0:
+            spans.append(_paragraph_around(html, pos))
+            pos = html.find(f'#{table.table_id}"', pos + 1)
+        before, after = start, end
+        for _ in range(CONTEXT_SIBLINGS):
+            close = html.rfind("</p>", max(0, start - CONTEXT_REACH), before)
+            if close < 0:
+                break
+            spans.append(_paragraph_around(html, close))
+            before = spans[-1][0] if spans[-1] else close
+        for _ in range(CONTEXT_SIBLINGS):
+            opening = html.find("<p", after, end + CONTEXT_REACH)
+            if opening < 0:
+                break
+            spans.append(_paragraph_around(html, opening + 2))
+            after = spans[-1][1] if spans[-1] else opening + 2
+        return " ".join(_fragment_text(html[a:b]) for a, b in dict.fromkeys(s for s in spans if s))
 
 
-def _siblings(el, direction: str):
-    it = el.itersiblings(preceding=direction == "previous")
-    for sib in it:
-        if isinstance(sib.tag, str) and sib.tag not in ("figure", "table"):
-            yield sib
+def _paragraph_around(html: str, pos: int) -> tuple[int, int] | None:
+    a = max(html.rfind("<p ", 0, pos), html.rfind("<p>", 0, pos))
+    b = html.find("</p>", pos)
+    if a < 0 or b < 0 or b - a > PARAGRAPH_LIMIT:
+        return None
+    return a, b + 4
 
 
-def _text(el) -> str:
-    return read_cell(el).core
+def _fragment_text(fragment: str) -> str:
+    try:
+        return read_cell(lxml.html.fragment_fromstring(fragment, create_parent="div")).core
+    except (etree.ParserError, ValueError):
+        return ""
+
+
+def _element_spans(html: str, tag: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """(start, end) of every outermost `<tag ...>...</tag>` in html[start:end], nesting counted."""
+    end = len(html) if end is None else end
+    opening, closing = f"<{tag}", f"</{tag}>"
+    spans, depth, first = [], 0, 0
+    o, c = html.find(opening, start, end), html.find(closing, start, end)
+    while c >= 0:
+        if 0 <= o < c:
+            after = html[o + len(opening):o + len(opening) + 1]
+            if after in (" ", ">", "\n", "\t", "/"):
+                if depth == 0:
+                    first = o
+                depth += 1
+            o = html.find(opening, o + 1, end)
+        else:
+            if depth > 0:
+                depth -= 1
+                if depth == 0:
+                    spans.append((first, c + len(closing)))
+            c = html.find(closing, c + 1, end)
+    return spans
 
 
 def _is_tabular(el) -> bool:
     return el.tag == "table" or "ltx_tabular" in classes(el)
 
 
-def _nested(el) -> bool:
-    for anc in el.iterancestors():
-        if anc.tag == "figure" or anc.tag == "body":
-            return False
-        if _is_tabular(anc):
-            return True
-    return False
-
-
 def _tabulars(root) -> list:
-    out, seen = [], set()
-    for el in root.iter("figure", "table"):
-        if el in seen:
-            continue
-        candidates = el.iter("table", "span") if el.tag == "figure" else [el]
-        for t in candidates:
-            if t not in seen and _is_tabular(t) and not _nested(t):
-                seen.add(t)
-                out.append(t)
+    """The tabulars of a fragment, outermost only, in document order."""
+    out = []
+    for el in root.iter("table", "span"):
+        if _is_tabular(el) and not any(_is_tabular(a) for a in el.iterancestors()):
+            out.append(el)
     return out
 
 
-def _locate(tabular) -> tuple[str | None, object, list]:
-    """(table id, the element carrying it, the figures from outermost to innermost)."""
+def _locate(tabular, root) -> tuple[str | None, list]:
+    """(table id, the figures from the id's owner inwards) for a tabular in a parsed float."""
     figures = [a for a in tabular.iterancestors("figure")][::-1]
     floats = [f for f in figures if "ltx_table" in classes(f) and f.get("id")]
     if floats:
-        return floats[0].get("id"), floats[0], figures[figures.index(floats[0]):]
-    for anc in tabular.iterancestors():
-        if anc.get("id"):
-            return anc.get("id"), anc, figures
-    return tabular.get("id"), tabular, figures
+        return floats[0].get("id"), figures[figures.index(floats[0]):]
+    if tabular.get("id"):
+        return tabular.get("id"), figures
+    owner = next((f for f in figures[::-1] if f.get("id")), None)
+    return (owner.get("id") if owner is not None else None), figures
 
 
-def _notes(float_el, tabulars: set) -> str:
+def _notes(root, tabulars: list) -> str:
     """Footnote text inside a float, outside its captions and tabulars."""
-    if float_el.tag != "figure":
+    if root.tag != "figure":
         return ""
+    members = set(tabulars)
     parts = []
-    for child in float_el:
-        if not isinstance(child.tag, str) or child.tag == "figcaption" or child in tabulars:
+    for child in root:
+        if not isinstance(child.tag, str) or child.tag == "figcaption" or child in members:
             continue
-        if any(d in tabulars for d in child.iter()):
+        if any(d in members for d in child.iter()):
             continue
-        parts.append(_text(child))
+        parts.append(read_cell(child).text)
     return " ".join(p for p in parts if p)
 
 
-def _title(root) -> str:
-    for h1 in root.iter("h1"):
-        if "ltx_title_document" in classes(h1) or "ltx_title" in classes(h1):
-            return _text(h1)
-    title = root.find(".//title")
-    return _ARXIV_ID_PREFIX_RE.sub("", _text(title)) if title is not None else ""
+def _title(html: str) -> str:
+    m = _H1_RE.search(html)
+    if m:
+        return _fragment_text(m.group(0))
+    m = _TITLE_RE.search(html)
+    return _ARXIV_ID_PREFIX_RE.sub("", _fragment_text(m.group(1))) if m else ""
 
 
-def _abstract(root) -> str:
-    for div in root.iter("div", "section"):
-        if "ltx_abstract" in classes(div):
-            return _text(div)
-    return ""
+def _abstract(html: str) -> str:
+    m = _ABSTRACT_RE.search(html)
+    if not m:
+        return ""
+    spans = _element_spans(html, m.group(1), m.start())
+    return _fragment_text(html[spans[0][0]:spans[0][1]]) if spans else ""
 
 
-def parse_html(html: str | bytes):
-    """The lxml root of a page; ValueError when there is nothing to parse."""
-    if not html or not (html.strip() if isinstance(html, str) else html.strip()):
-        raise ValueError("empty HTML")
-    try:
-        return lxml.html.fromstring(html)
-    except ValueError:
-        if not isinstance(html, str):
-            raise ValueError("unparseable HTML") from None
-        # A str that declares its own encoding (<?xml encoding=...?>) is parsed as bytes.
-        return parse_html(html.encode("utf-8"))
-    except etree.ParserError as exc:
-        raise ValueError(f"unparseable HTML ({exc})") from None
+def _float_spans(html: str) -> list[tuple[int, int]]:
+    """Figures holding a table, and tables outside any figure, in page order."""
+    figures = [s for s in _element_spans(html, "figure") if "<table" in html[s[0]:s[1]]
+               or "ltx_tabular" in html[s[0]:s[1]]]
+    spans, pos = [], 0
+    for a, b in figures + [(len(html), len(html))]:
+        spans += _element_spans(html, "table", pos, a)
+        if a < len(html):
+            spans.append((a, b))
+        pos = b
+    return spans
 
 
 def read_page(html: str | bytes) -> Page:
-    """Parse `html` once and read its tables (see the module docstring)."""
-    root = parse_html(html)
-    tabulars = _tabulars(root)
-    members = set(tabulars)
+    """Read the tables of a page (see the module docstring). ValueError when `html` is empty
+    or not text."""
+    if isinstance(html, bytes):
+        html = html.decode("utf-8", errors="replace")
+    if not isinstance(html, str) or not html.strip():
+        raise ValueError("empty HTML")
     tables: list[PageTable] = []
     offsets: dict[str, int] = {}
-    for tabular in tabulars:
-        table_id, float_el, figures = _locate(tabular)
-        table_id = table_id or f"table{len(tables) + 1}"
-        captions = [_text(cap) for f in figures for cap in f if cap.tag == "figcaption"]
-        offset = offsets.get(table_id, 0)
-        offsets[table_id] = offset + count_rows(tabular)
-        tables.append(PageTable(table_id, tabular.get("id"), " ".join(c for c in captions if c),
-                                _notes(float_el, members), offset, tabular, float_el))
-    return Page(_title(root), _abstract(root), tables, root)
+    for a, b in _float_spans(html):
+        try:
+            root = lxml.html.fragment_fromstring(html[a:b])
+        except (etree.ParserError, ValueError):
+            continue            # a float lxml cannot read is skipped, the others still are
+        tabulars = _tabulars(root)
+        notes = _notes(root, tabulars)
+        for tabular in tabulars:
+            table_id, figures = _locate(tabular, root)
+            table_id = table_id or f"table{len(tables) + 1}"
+            captions = [read_cell(cap).text for f in figures for cap in f if cap.tag == "figcaption"]
+            offset = offsets.get(table_id, 0)
+            offsets[table_id] = offset + count_rows(tabular)
+            tables.append(PageTable(table_id, tabular.get("id"), " ".join(c for c in captions if c),
+                                    notes, offset, tabular, (a, b)))
+    return Page(_title(html), _abstract(html), tables, html)

@@ -20,8 +20,7 @@ from dataclasses import dataclass
 from ingest.table_cells import parse_pair, parse_value
 from ingest.table_grid import Grid
 from ingest.table_layout import Block
-from ingest.table_vocab import column_kind, datasets_in, header_datasets, is_average, setting_in
-from rules.corpora import text_pattern
+from ingest.table_vocab import Words, column_kind, datasets_in, header_datasets, is_average
 
 NUMERIC_ROLES = frozenset({"value", "implicit", "name", "params", "flops", "res"})
 VALUE_ROLES = frozenset({"value", "implicit", "name"})
@@ -34,16 +33,16 @@ class Column:
     header: str
     kind: str | None
     role: str
-    datasets: list[str]
+    datasets: tuple[str, ...]
     setting: str | None
     label: str = ""     # header parts naming neither metric, dataset nor setting ("LN", "DyT")
 
 
-def _names_data(core: str) -> bool:
-    return bool(text_pattern().search(core) or datasets_in(core))
+def _names_data(core: str, words: Words) -> bool:
+    return bool(words.corpus_re.search(core) or datasets_in(core))
 
 
-def _role(kind: str | None, header: str, cores: list[str], letters: bool) -> str:
+def _role(kind: str | None, header: str, cores: list[str], letters: bool, words: Words) -> str:
     values = [parse_value(s) for s in cores]
     numbers = sum(v.kind == "value" for v in values) + sum(
         1 for s, v in zip(cores, values) if v.kind == "text" and parse_pair(s))
@@ -59,12 +58,12 @@ def _role(kind: str | None, header: str, cores: list[str], letters: bool) -> str
     if numeric:
         if kind == "data":
             return "skip"                       # "#Data", "Pre-training images": sizes
-        if header_datasets(header, letters) or setting_in(header):
+        if header_datasets(header, letters) or words.setting_in(header):
             return "implicit"
         return "name"
     if not texts:
         return "skip"
-    hits = sum(_names_data(s) for s in texts)
+    hits = sum(_names_data(s, words) for s in texts)
     if kind == "data":
         return "data" if hits else "label"      # "Pre-training": CC3M (data) or MAE (a method)
     if kind == "setting":
@@ -74,7 +73,7 @@ def _role(kind: str | None, header: str, cores: list[str], letters: bool) -> str
     return "label"
 
 
-def classify_columns(grid: Grid, block: Block) -> list[Column]:
+def classify_columns(grid: Grid, block: Block, words: Words) -> list[Column]:
     """One Column per grid column of `block` (see the module docstring)."""
     out = []
     letters = any(d.startswith("imagenet") for h in block.headers for d in datasets_in(h))
@@ -86,16 +85,16 @@ def classify_columns(grid: Grid, block: Block) -> list[Column]:
             if cell is not None and cell.core:
                 cores.append(cell.core)
         kind = column_kind(header)
-        role = _role(kind, header, cores, letters)
-        label = _label(block.header_parts[c], letters) if role in VALUE_ROLES else ""
-        out.append(Column(c, header, kind, role, header_datasets(header, letters), setting_in(header), label))
+        role = _role(kind, header, cores, letters, words)
+        label = _label(block.header_parts[c], letters, words) if role in VALUE_ROLES else ""
+        out.append(Column(c, header, kind, role, header_datasets(header, letters), words.setting_in(header), label))
     return out
 
 
-def _label(parts: list[str], letters: bool) -> str:
+def _label(parts: list[str], letters: bool, words: Words) -> str:
     """The header parts of a value column that name a method or model, not what is measured."""
     names = [p for p in parts if column_kind(p) in (None, "label") and not header_datasets(p, letters)
-             and not setting_in(p) and not is_average(p)]
+             and not words.setting_in(p) and not is_average(p)]
     return " ".join(names)
 
 

@@ -66,62 +66,71 @@ def _collapse(parts: list[str]) -> str:
     return " ".join("".join(parts).replace("\u200b", "").split())
 
 
+_CITE, _SUP = 1, 2      # context bits of a text piece: inside <cite>, inside a superscript
+
+
 def read_cell(el) -> Cell:
     """The text parts and style flags of one cell element (see the module docstring)."""
     full: list[str] = []
     core: list[str] = []
     sup: list[str] = []
-    flags = {"bold": False, "underline": False, "smallcaps": False, "cited": False}
-
-    def walk(node, in_cite: bool, in_sup: bool) -> None:
-        for child in node:
-            tag = child.tag
-            if isinstance(tag, str) and tag not in SKIPPED_TAGS:
-                cls = child.get("class") or ""
-                cite, sup_here = in_cite, in_sup
-                if cls:
-                    if "ltx_font_bold" in cls:
-                        flags["bold"] = True
-                    if "underline" in cls:
-                        flags["underline"] = True
-                    if "ltx_font_smallcaps" in cls:
-                        flags["smallcaps"] = True
-                    if "ltx_cite" in cls:
-                        cite = True
-                    if "ltx_sup" in cls:
-                        sup_here = True
-                if tag in ("b", "strong"):
-                    flags["bold"] = True
-                elif tag == "u":
-                    flags["underline"] = True
-                elif tag == "cite":
-                    cite = True
-                elif tag == "sup":
-                    sup_here = True
-                if cite:
-                    flags["cited"] = True
-                if tag in SPACED_TAGS or "ltx_td" in cls or "ltx_tr" in cls:
-                    full.append(" ")
-                    core.append(" ")
-                if child.text:
-                    _put(child.text, cite, sup_here)
-                walk(child, cite, sup_here)
-            if child.tail:
-                _put(child.tail, in_cite, in_sup)
-
-    def _put(s: str, cite: bool, in_sup: bool) -> None:
-        full.append(s)
-        if in_sup:
-            sup.append(s)
-        elif not cite:
-            core.append(s)
-
+    bold = underline = smallcaps = cited = False
     if el.text:
-        _put(el.text, False, False)
-    walk(el, False, False)
+        full.append(el.text)
+        core.append(el.text)
+    # A stack of (element, context) to enter and (tail text, context) to emit after a subtree.
+    stack: list = [(child, 0) for child in reversed(el)]
+    while stack:
+        node, ctx = stack.pop()
+        if isinstance(node, str):
+            full.append(node)
+            if ctx & _SUP:
+                sup.append(node)
+            elif not ctx & _CITE:
+                core.append(node)
+            continue
+        tag = node.tag
+        if node.tail:
+            stack.append((node.tail, ctx))
+        if not isinstance(tag, str) or tag in SKIPPED_TAGS:
+            continue
+        cls = node.get("class")
+        inner = ctx
+        if cls:
+            if "ltx_font_bold" in cls:
+                bold = True
+            if "underline" in cls:
+                underline = True
+            if "ltx_font_smallcaps" in cls:
+                smallcaps = True
+            if "ltx_cite" in cls:
+                inner |= _CITE
+            if "ltx_sup" in cls:
+                inner |= _SUP
+            if "ltx_td" in cls or "ltx_tr" in cls:
+                full.append(" ")
+                core.append(" ")
+        if tag in SPACED_TAGS:
+            full.append(" ")
+            core.append(" ")
+        elif tag == "cite":
+            inner |= _CITE
+        elif tag == "sup":
+            inner |= _SUP
+        elif tag in ("b", "strong"):
+            bold = True
+        elif tag == "u":
+            underline = True
+        if inner & _CITE:
+            cited = True
+        if len(node):
+            stack.extend((child, inner) for child in reversed(node))
+        if node.text:
+            stack.append((node.text, inner))
     style = el.get("style") or ""
     shaded = "background-color" in style and "#ffffff" not in style.lower()
-    return Cell(_collapse(full), _collapse(core), _collapse(sup), shaded=shaded, id=el.get("id"), **flags)
+    return Cell(_collapse(full), _collapse(core), _collapse(sup), shaded=shaded, id=el.get("id"),
+                bold=bold, underline=underline, smallcaps=smallcaps, cited=cited)
 
 
 def _span(el, name: str) -> int:

@@ -4,12 +4,14 @@
 `imagenet-v2`, `imagenet-a`, ...; ImageNet-21K/22K count as pre-training corpora, not as an
 evaluation set, and so does any ImageNet named right after "pre-trained on"), other benchmarks
 as `other:<word>`. `column_kind(header)` says what a column holds from its joined header text.
-`setting_in(text)` reads the evaluation setting with the words of rules/settings.toml.
+`Words` reads the evaluation setting (rules/settings.toml) and corpus names (rules/corpora.py).
 """
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
+from rules.corpora import from_text, text_pattern
 from rules.files import load
 from rules.settings import label_patterns, names, text_patterns
 
@@ -62,11 +64,12 @@ OTHER_KIND_RE = re.compile(
     r"|smooth|venue|type|category|family|\bkernel|stride|patch|window|\brank\b|\bscale\b|#", re.I)
 
 
-def datasets_in(text: str) -> list[str]:
+@lru_cache(maxsize=8192)
+def datasets_in(text: str) -> tuple[str, ...]:
     """Dataset ids mentioned in `text`, in order (duplicates kept); "pretrain" marks an ImageNet
     named as pre-training data (ImageNet-21K/22K, or any ImageNet right after "pre-trained on")."""
     if not text:
-        return []
+        return ()
     found: list[tuple[int, str]] = []
     for m in _SUBSET_RE.finditer(text):
         found.append((m.start(), "other:" + m.group(0).lower()))
@@ -82,21 +85,21 @@ def datasets_in(text: str) -> list[str]:
             found.append((m.start(), ds))
     for m in _OTHER_RE.finditer(text):
         found.append((m.start(), "other:" + m.group(1).lower()))
-    return [ds for _, ds in sorted(found)]
+    return tuple(ds for _, ds in sorted(found))
 
 
 _BARE_VARIANT_RE = re.compile(r"^\W*(V2|ReaL|Real|Sketch)\W*$")
 _BARE_LETTER_RE = re.compile(r"^\W*(A|R|C|O)\W*$")
 
 
-def header_datasets(header: str, letters: bool = False) -> list[str]:
+def header_datasets(header: str, letters: bool = False) -> tuple[str, ...]:
     """`datasets_in` for a column header, where an ImageNet variant may stand alone ("V2",
     "ReaL", "Sketch"); with `letters` (a sibling column names ImageNet) also "A", "R", "C", "O"."""
     found = datasets_in(header)
     if not found:
         m = _BARE_VARIANT_RE.match(header or "") or (letters and _BARE_LETTER_RE.match(header or ""))
         if m:
-            found = [VARIANTS[m.group(1).lower()]]
+            found = (VARIANTS[m.group(1).lower()],)
     return found
 
 
@@ -109,6 +112,7 @@ def is_average(header: str) -> bool:
     return bool(_AVERAGE_RE.match(header))
 
 
+@lru_cache(maxsize=8192)
 def column_kind(header: str) -> str | None:
     """What a column's joined header says it holds: "top1", "top5", "top1/top5", "acc", "err",
     "metric" (another metric), "change", "params", "flops", "res", "data", "label", "setting",
@@ -148,29 +152,48 @@ def names_other_metric(text: str) -> bool:
     return bool(OTHER_METRIC_RE.search(text or "") or ERR_RE.search(text or ""))
 
 
-def setting_in(text: str) -> str | None:
-    """The one evaluation setting `text` names, by the words of rules/settings.toml, or None
-    (no setting word, or several different settings). Matches of two settings over the same
-    words ("0-shot": zero-shot, also "<n>-shot") go to the one first in `label_order`."""
-    if not text:
-        return None
-    text_words, label_words = text_patterns(), label_patterns()
-    order = {s: i for i, s in enumerate(load("settings").get("label_order") or names())}
-    spans: list[tuple[int, int, int, str]] = []
-    for setting, pattern in text_words + label_words:
-        for m in pattern.finditer(text):
-            spans.append((m.start(), m.end(), order[setting], setting))
-    if not spans:
-        return None
-    chosen: dict[tuple[int, int], tuple[int, str]] = {}
-    for start, end, rank, setting in spans:
-        for (s, e), (r, _) in list(chosen.items()):
-            if start < e and s < end:           # overlapping words: keep the higher-ranked reading
-                if rank < r:
-                    del chosen[(s, e)]
+class Words:
+    """The words of the rule files (setting words, corpus spellings), read once per page:
+    reading a rule file checks it on disk, too slow to do per cell."""
+
+    def __init__(self) -> None:
+        order = {name: i for i, name in enumerate(load("settings").get("label_order") or names())}
+        self.settings = [(order[name], name, pattern) for name, pattern in text_patterns() + label_patterns()]
+        self.corpus_re = text_pattern()
+        self._corpora: dict[str, str | None] = {}
+        self._settings: dict[str, str | None] = {}
+
+    def corpus_in(self, text: str) -> str | None:
+        """The first corpus `text` names (rules/corpora.py spellings), or None."""
+        m = self.corpus_re.search(text or "")
+        if not m:
+            return None
+        if m.group(0) not in self._corpora:
+            self._corpora[m.group(0)] = from_text(m.group(0))
+        return self._corpora[m.group(0)]
+
+    def setting_in(self, text: str) -> str | None:
+        """The one evaluation setting `text` names, or None (no setting word, or several
+        different settings). Matches of two settings over the same words ("0-shot": zero-shot,
+        also "<n>-shot") go to the one first in `label_order`."""
+        if not text:
+            return None
+        if text not in self._settings:
+            self._settings[text] = self._setting(text)
+        return self._settings[text]
+
+    def _setting(self, text: str) -> str | None:
+        chosen: dict[tuple[int, int], tuple[int, str]] = {}
+        for rank, setting, pattern in self.settings:
+            for m in pattern.finditer(text):
+                start, end = m.span()
+                for (s, e), (r, _) in list(chosen.items()):
+                    if start < e and s < end:       # overlapping words: keep the higher-ranked reading
+                        if rank < r:
+                            del chosen[(s, e)]
+                            chosen[(start, end)] = (rank, setting)
+                        break
+                else:
                     chosen[(start, end)] = (rank, setting)
-                break
-        else:
-            chosen[(start, end)] = (rank, setting)
-    settings = {s for _, s in chosen.values()}
-    return settings.pop() if len(settings) == 1 else None
+        settings = {s for _, s in chosen.values()}
+        return settings.pop() if len(settings) == 1 else None
