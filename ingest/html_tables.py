@@ -2,10 +2,11 @@
 their captions and notes, and the paper's title, abstract and the text around a table.
 
 Speed. A real page is 0.5–3 MB, mostly MathML; parsing all of it with lxml costs more than
-everything else together (~100 ms for 1.5 MB). So `read_page(html)` finds the table floats by
-plain string search (`<figure` ... its matching `</figure>`, and `<table` ... `</table>`
-outside any figure) and parses only those fragments, the title and the abstract; the text
-around a table is parsed only when a table needs it (`Page.context`).
+everything else together (~100 ms for 1.5 MB). So `read_page(html)` finds the tables by plain
+string search (each `ltx_tabular`, then the outermost `<figure>` around it, else the tabular
+element itself) and parses only those fragments, the title and the abstract; the text around a
+table is parsed only when a table needs it (`Page.context`). LaTeXML's display equations are
+`<table class="ltx_equation">`: they are not tables.
 
 A table's id is the id of its outermost `ltx_table` figure (`S5.T1`), not of the inner
 `ltx_tabular` (`S5.T1.3`); a tabular outside such a figure takes the nearest id: its own, else
@@ -31,6 +32,7 @@ _ABSTRACT_RE = re.compile(r"<(div|section)\b[^>]*class=\"[^\"]*ltx_abstract[^\"]
 CONTEXT_SIBLINGS = 2      # paragraphs read on each side of a table float
 CONTEXT_REACH = 20_000    # how far (characters) from a float those paragraphs may lie
 PARAGRAPH_LIMIT = 20_000  # longer "paragraphs" are not paragraphs
+FLOAT_REACH = 50_000      # how far before a tabular its figure may open (caption, panels)
 
 
 @dataclass
@@ -63,7 +65,7 @@ class Page:
 
     def context(self, table: PageTable) -> str:
         """The paper's text around `table`: paragraphs that link to it (`href="...#S5.T1"`)
-        and the paragraphs right before and after its float."""
+        and the paragraphs right before and after its float (never the float itself)."""
         html, (start, end) = self.html, table.span
         spans = []
         pos = html.find(f'#{table.table_id}"')
@@ -73,21 +75,26 @@ class Page:
         before, after = start, end
         for _ in range(CONTEXT_SIBLINGS):
             close = html.rfind("</p>", max(0, start - CONTEXT_REACH), before)
-            if close < 0:
+            span = _paragraph_around(html, close) if close >= 0 else None
+            if span is None:
                 break
-            spans.append(_paragraph_around(html, close))
-            before = spans[-1][0] if spans[-1] else close
+            spans.append(span)
+            before = span[0]
         for _ in range(CONTEXT_SIBLINGS):
-            opening = html.find("<p", after, end + CONTEXT_REACH)
-            if opening < 0:
+            opening = min((i for i in (html.find("<p ", after, end + CONTEXT_REACH),
+                                       html.find("<p>", after, end + CONTEXT_REACH)) if i >= 0), default=-1)
+            span = _paragraph_around(html, opening) if opening >= 0 else None
+            if span is None:
                 break
-            spans.append(_paragraph_around(html, opening + 2))
-            after = spans[-1][1] if spans[-1] else opening + 2
-        return " ".join(_fragment_text(html[a:b]) for a, b in dict.fromkeys(s for s in spans if s))
+            spans.append(span)
+            after = span[1]
+        kept = dict.fromkeys(s for s in spans if s and (s[1] <= start or s[0] >= end))
+        return " ".join(_fragment_text(html[a:b]) for a, b in kept)
 
 
 def _paragraph_around(html: str, pos: int) -> tuple[int, int] | None:
-    a = max(html.rfind("<p ", 0, pos), html.rfind("<p>", 0, pos))
+    """The <p>...</p> holding position `pos` (or opening there)."""
+    a = max(html.rfind("<p ", 0, pos + 3), html.rfind("<p>", 0, pos + 3))
     b = html.find("</p>", pos)
     if a < 0 or b < 0 or b - a > PARAGRAPH_LIMIT:
         return None
@@ -101,16 +108,16 @@ def _fragment_text(fragment: str) -> str:
         return ""
 
 
-def _element_spans(html: str, tag: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """(start, end) of every outermost `<tag ...>...</tag>` in html[start:end], nesting counted."""
+def _element_spans(html: str, tag: str, start: int = 0, end: int | None = None):
+    """Yield (start, end) of every outermost `<tag ...>...</tag>` in html[start:end], in order,
+    nesting counted (a generator: a caller wanting the first one reads no further)."""
     end = len(html) if end is None else end
     opening, closing = f"<{tag}", f"</{tag}>"
-    spans, depth, first = [], 0, 0
+    depth, first = 0, 0
     o, c = html.find(opening, start, end), html.find(closing, start, end)
     while c >= 0:
         if 0 <= o < c:
-            after = html[o + len(opening):o + len(opening) + 1]
-            if after in (" ", ">", "\n", "\t", "/"):
+            if html[o + len(opening):o + len(opening) + 1] in (" ", ">", "\n", "\t", "/"):
                 if depth == 0:
                     first = o
                 depth += 1
@@ -119,13 +126,14 @@ def _element_spans(html: str, tag: str, start: int = 0, end: int | None = None) 
             if depth > 0:
                 depth -= 1
                 if depth == 0:
-                    spans.append((first, c + len(closing)))
+                    yield first, c + len(closing)
             c = html.find(closing, c + 1, end)
-    return spans
 
 
 def _is_tabular(el) -> bool:
-    return el.tag == "table" or "ltx_tabular" in classes(el)
+    """A LaTeXML tabular, or a plain <table> (not LaTeXML's equation tables, `ltx_equation`)."""
+    cls = classes(el)
+    return "ltx_tabular" in cls or (el.tag == "table" and not any(c.startswith("ltx_") for c in cls))
 
 
 def _tabulars(root) -> list:
@@ -176,20 +184,45 @@ def _abstract(html: str) -> str:
     m = _ABSTRACT_RE.search(html)
     if not m:
         return ""
-    spans = _element_spans(html, m.group(1), m.start())
-    return _fragment_text(html[spans[0][0]:spans[0][1]]) if spans else ""
+    span = next(_element_spans(html, m.group(1), m.start()), None)
+    return _fragment_text(html[span[0]:span[1]]) if span else ""
+
+
+def _enclosing_figure(html: str, tag_start: int, hit: int) -> tuple[int, int] | None:
+    """The outermost <figure> around position `hit`, looking back at most FLOAT_REACH."""
+    found, pos = None, tag_start
+    while True:
+        fig = html.rfind("<figure", max(0, tag_start - FLOAT_REACH), pos)
+        if fig < 0:
+            return found
+        span = next(_element_spans(html, "figure", fig), None)
+        if span is None or span[1] < hit:
+            return found
+        found, pos = span, fig
 
 
 def _float_spans(html: str) -> list[tuple[int, int]]:
-    """Figures holding a table, and tables outside any figure, in page order."""
-    figures = [s for s in _element_spans(html, "figure") if "<table" in html[s[0]:s[1]]
-               or "ltx_tabular" in html[s[0]:s[1]]]
-    spans, pos = [], 0
-    for a, b in figures + [(len(html), len(html))]:
-        spans += _element_spans(html, "table", pos, a)
-        if a < len(html):
-            spans.append((a, b))
-        pos = b
+    """Where the tables lie: the outermost figure around each LaTeXML tabular, else the
+    tabular itself; in a page without LaTeXML tabulars, every outermost <table>. One pass
+    of str.find over the page, then short searches around each hit."""
+    spans: list[tuple[int, int]] = []
+    hits = []
+    pos = html.find("ltx_tabular")
+    while pos >= 0:
+        hits.append(pos)
+        pos = html.find("ltx_tabular", pos + 1)
+    if not hits:
+        return list(_element_spans(html, "table"))
+    for hit in hits:
+        if spans and hit < spans[-1][1]:
+            continue                                  # inside the float already taken
+        tag_start = html.rfind("<", 0, hit)
+        span = _enclosing_figure(html, tag_start, hit)
+        if span is None:
+            tag = re.match(r"<(\w+)", html[tag_start:tag_start + 20])
+            span = next(_element_spans(html, tag.group(1), tag_start), None) if tag else None
+        if span is not None:
+            spans.append(span)
     return spans
 
 

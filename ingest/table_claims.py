@@ -39,7 +39,10 @@ from ingest.table_vocab import Words, datasets_in, eval_datasets, names_accuracy
 
 VALUE_KEYS = ("id", "table_id", "row", "col", "model", "dataset", "metric", "value", "params",
               "resolution", "extra_data", "role", "setting", "evidence")
-_HINT_RE = re.compile(r"image-?\s?net|ilsvrc|in-?(?:1k|21k|22k|v2|real|a|r|sketch)\b|top-?\s?[15]|acc|@1", re.I)
+# A table is read only if its caption or cells say something of the kind (most tables of a
+# paper are hyper-parameters, ablations of other tasks, ...): a dataset, metric or setting word.
+_HINT_RE = re.compile(r"image-?\s?net|ilsvrc|in-?(?:1k|21k|22k|v2|real|a|r|sketch)\b|top-?\s?[15]|acc|@1|linear"
+                      r"|fine-?\s?tun|finetun|zero-?\s?shot|few-?\s?shot|k-?nn|prob(?:e|ing)", re.I)
 _HINT_IN_RE = re.compile(r"\bIN\b")
 _TAG_RE = re.compile(r"^\s*Table\s*[A-Z]?\d+[.:]?\s*", re.I)
 _MARK_DEF_RE = re.compile(r"([" + re.escape(MARK_CHARS) + r"])\s*(?::|=|denotes|indicates|means|represents|marks"
@@ -244,6 +247,9 @@ class _TableReader:
             model = row.model
         if _OURS_START_RE.match(model) and self.names:      # "Ours-L" → "<method>-L"
             model = self.names[0] + model[4:]
+        elif (marked(row.group) and self.names and not col.label
+              and not any(matches_name(n, model) for n in self.names)):
+            model = f"{self.names[0]} {model}"                # "ViT-B" under an "Ours" group row
         return model, role
 
     def _setting(self, row: _Row, col: Column, setting_col: Column | None, cell_marks: str) -> str | None:
