@@ -5,8 +5,9 @@ Input lines: `{"id": <arXiv id>, "html": <the page>}`. Output: one line per valu
 of `ingest.table_claims.VALUE_KEYS` first (`value` a number, `table_id` the `ltx_table` figure
 id, `row`/`col` 0-based grid indices after expanding spans, `evidence` the cell as written),
 then `caption`, `header`, `cell`, `raw_value`, `flops`, `row_id`, `tabular_id`. A malformed
-line (invalid JSON, no "html" string) or a page that cannot be read is reported on stderr as
-one line naming its line number and skipped; the caller exits 1 when any line was.
+line (invalid JSON, no "html" string), an empty page, or a page the extractor fails on is
+reported on stderr as one line naming its line number and skipped; the other lines are still
+read, and the caller exits 1 when any line was bad.
 """
 from __future__ import annotations
 
@@ -43,6 +44,10 @@ def extract_tables_stream(lines: IO[str], out: IO[str], err: IO[str]) -> int:
         except ValueError as exc:
             bad += 1
             err.write(f"sota extract-tables: line {number}: {exc}\n")
+            continue
+        except Exception as exc:  # a page the extractor cannot cope with must not stop the stream
+            bad += 1
+            err.write(f"sota extract-tables: line {number}: extraction failed ({type(exc).__name__}: {exc})\n")
             continue
         for value in values:
             out.write(json.dumps(value, ensure_ascii=False) + "\n")

@@ -1,0 +1,164 @@
+"""Page-level tests of the table extractor (ingest.table_claims) and of `sota extract-tables`.
+
+The real pages are read in place from ../shared/data/arxiv_html; our own fixture pages live in
+tests/fixtures/arxiv_html. Both are compared with the hand labels in
+tests/labels/arxiv_html_labels.json."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import FIXTURES, ROOT, shared_path
+
+from bench.tables import is_top1, match
+from ingest.table_claims import VALUE_KEYS, extract_table_values
+from sota.cli import cli
+
+LABELS = json.loads((Path(__file__).parent / "labels" / "arxiv_html_labels.json").read_text("utf-8"))
+REAL = ("2502.05178", "2503.06626", "2503.10622", "2504.10462")
+FIXTURE_IDS = sorted(p for p in LABELS["pages"] if p.startswith("fx-"))
+FIGURE_ID_RE = re.compile(r'<figure class="ltx_table[^"]*" id="([^"]+)"')
+
+
+def real_page(paper: str) -> str:
+    return shared_path("data", "arxiv_html", f"{paper}.html").read_text("utf-8")
+
+
+def fixture_page(paper: str) -> str:
+    return (ROOT / LABELS["pages"][paper]).read_text("utf-8")
+
+
+def labels_of(paper: str) -> list[dict]:
+    return [c for c in LABELS["cells"] if c["id"] == paper]
+
+
+def check_contract(records: list[dict], html: str) -> None:
+    figures = set(FIGURE_ID_RE.findall(html))
+    for r in records:
+        assert set(VALUE_KEYS) <= set(r)
+        assert isinstance(r["value"], float) and 0 < r["value"] <= 100
+        assert r["raw_value"] in r["evidence"] and float(r["raw_value"]) == r["value"]
+        assert r["role"] in ("proposed", "baseline", "variant")
+        assert r["metric"] in ("top1_acc", "top5_acc")
+        assert r["dataset"] is None or r["dataset"].startswith("imagenet")
+        if figures and r["table_id"].split(".")[-1].startswith("T"):
+            assert r["table_id"] in figures
+
+
+# --- the real pages -------------------------------------------------------------------------
+def test_real_pages_against_the_labels():
+    gold = [c for c in LABELS["cells"] if c["id"] in REAL]
+    pred = []
+    for paper in REAL:
+        html = real_page(paper)
+        records = extract_table_values(html, paper)
+        check_contract(records, html)
+        pred += [r for r in records if is_top1(r)]
+    pairs = match(pred, gold, ("id", "table_id", "value"))
+    assert len(pairs) / len(pred) >= 0.95 and len(pairs) / len(gold) >= 0.90
+    assert sum(p["role"] == g["role"] for p, g in pairs) / len(pairs) >= 0.95
+    assert len(match(pred, gold, ("id", "table_id", "row", "col", "value"))) == len(pairs)
+
+
+def test_nothing_from_the_look_alike_table_without_an_imagenet_column():
+    assert extract_table_values(real_page("2503.06626"), "2503.06626") == []
+
+
+def test_an_accuracy_column_of_an_unnamed_dataset_is_kept_without_a_dataset():
+    records = extract_table_values(real_page("2502.05178"), "2502.05178")
+    assert records and all(r["dataset"] is None and r["setting"] == "zero_shot" for r in records)
+    ours = {r["model"]: r["role"] for r in records if r["role"] == "proposed"}
+    assert set(ours) == {"QLIP-B", "QLIP-L"}                       # "(ours)" rows; grey rows are not ours
+    assert {r["extra_data"] for r in records if r["model"] == "QLIP-L"} == {"DataComp-1B"}
+
+
+def test_the_caption_naming_imagenet_makes_the_same_column_count():
+    html = real_page("2502.05178").replace("Table 2: Comparison", "Table 2: Zero-shot accuracy on ImageNet-1K. Comparison")
+    records = extract_table_values(html, "x")
+    assert len([r for r in records if is_top1(r)]) == 18
+
+
+def test_method_columns_take_their_role_from_the_caption_subject():
+    records = extract_table_values(real_page("2503.10622"), "2503.10622")
+    roles = {(r["table_id"], r["model"]): r["role"] for r in records}
+    assert roles[("S5.T1", "ViT-B (DyT)")] == "proposed" and roles[("S5.T1", "ViT-B (LN)")] == "baseline"
+    assert not any("change" in r["header"] for r in records)
+
+
+# --- our fixtures -----------------------------------------------------------------------------
+@pytest.mark.parametrize("paper", FIXTURE_IDS)
+def test_fixture_pages_give_exactly_their_labels(paper):
+    html = fixture_page(paper)
+    records = extract_table_values(html, paper)
+    check_contract(records, html)
+    got = sorted((r["table_id"], r["row"], r["col"], r["value"], r["model"], r["role"], r["setting"], r["extra_data"])
+                 for r in records if is_top1(r))
+    want = sorted((c["table_id"], c["row"], c["col"], c["value"], c["model"], c["role"], c["setting"], c["extra_data"])
+                  for c in labels_of(paper))
+    assert got == want
+
+
+def test_fixture_side_facts_params_resolution_top5_and_variants():
+    swin = extract_table_values(fixture_page("fx-swin"), "fx-swin")
+    big = [r for r in swin if r["model"] == "Swin-B" and r["extra_data"] == "ImageNet-22K"]
+    assert [(r["resolution"], r["params"], r["flops"]) for r in big] == [(224, 88_000_000, 15.4), (384, 88_000_000, 47.0)]
+    eff = extract_table_values(fixture_page("fx-efficientnet"), "fx-efficientnet")
+    assert {(r["model"], r["value"]) for r in eff if r["metric"] == "top5_acc"} >= {("EfficientNet-B7", 97.0)}
+    eva = extract_table_values(fixture_page("fx-evaclip"), "fx-evaclip")
+    assert {r["dataset"] for r in eva} == {"imagenet-1k", "imagenet-v2", "imagenet-a", "imagenet-r", "imagenet-sketch"}
+    assert not [r for r in eva if r["table_id"] == "S4.T3" and r["dataset"] == "imagenet-1k"]
+
+
+def test_a_column_named_only_by_the_text_around_counts_only_with_that_text():
+    html = fixture_page("fx-maskfeat")
+    assert [r for r in extract_table_values(html) if r["table_id"] == "S5.p3.1"]
+    without = html.replace("accuracy on ImageNet-1K of the ViT-B models", "accuracy of the ViT-B models")
+    assert not [r for r in extract_table_values(without) if r["table_id"] == "S5.p3.1"]
+
+
+def test_equation_tables_and_nested_tabulars_are_not_result_tables():
+    html = ('<html><body><table class="ltx_equation ltx_eqn_table" id="S2.E1"><tr><td>top-1 = 81.0</td></tr></table>'
+            '<figure class="ltx_table" id="S3.T1"><figcaption>Table 1: Results on ImageNet-1K.</figcaption>'
+            '<table class="ltx_tabular" id="S3.T1.1"><tr><td>Model</td><td><span class="ltx_tabular"><span class="ltx_tr">'
+            '<span class="ltx_td">Top-1</span></span><span class="ltx_tr"><span class="ltx_td">(%)</span></span></span>'
+            '</td></tr><tr><td>X</td><td>80.1</td></tr></table></figure></body></html>')
+    records = extract_table_values(html.encode("utf-8"), "p")
+    assert [(r["table_id"], r["value"], r["header"]) for r in records] == [("S3.T1", 80.1, "Top-1 (%)")]
+
+
+# --- the command line ---------------------------------------------------------------------------
+def _lines(*pages) -> str:
+    return "".join(json.dumps({"id": pid, "html": html}) + "\n" for pid, html in pages)
+
+
+def test_cli_writes_one_line_per_value_with_the_contract_keys():
+    html = fixture_page("fx-efficientnet")
+    result = CliRunner().invoke(cli, ["extract-tables"], input=_lines(("fx-efficientnet", html)))
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(rows) == 14 and all(set(VALUE_KEYS) <= set(r) for r in rows)
+    assert {r["table_id"] for r in rows} == {"S4.T2"} and {r["id"] for r in rows} == {"fx-efficientnet"}
+
+
+def test_cli_names_a_bad_line_goes_on_and_exits_1():
+    good = fixture_page("fx-convnext")
+    text = _lines(("a", good)) + '{"id": "broken", "html": \n' + '{"id": "nohtml"}\n' + _lines(("b", good))
+    result = CliRunner().invoke(cli, ["extract-tables"], input=text)
+    assert result.exit_code == 1
+    errors = result.stderr.splitlines()
+    assert len(errors) == 2 and errors[0].startswith("sota extract-tables: line 2: invalid JSON")
+    assert errors[1] == 'sota extract-tables: line 3: no "html" string'
+    ids = {json.loads(line)["id"] for line in result.stdout.splitlines()}
+    assert ids == {"a", "b"}
+
+
+def test_cli_rejects_an_empty_page_with_one_line():
+    result = CliRunner().invoke(cli, ["extract-tables"], input=_lines(("e", "   ")))
+    assert result.exit_code == 1 and result.stderr.strip() == "sota extract-tables: line 1: empty HTML"
+
+
+def test_fixtures_dir_is_where_the_labels_point():
+    assert all((ROOT / LABELS["pages"][p]).parent == FIXTURES / "arxiv_html" for p in FIXTURE_IDS)
