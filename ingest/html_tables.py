@@ -9,8 +9,8 @@ table is parsed only when a table needs it (`Page.context`). LaTeXML's display e
 `<table class="ltx_equation">`: they are not tables.
 
 A table's id is the id of its outermost `ltx_table` figure (`S5.T1`), not of the inner
-`ltx_tabular` (`S5.T1.3`); a tabular outside such a figure takes the nearest id: its own, else
-the enclosing figure's. Sub-tables of one figure share its id; their rows are numbered on from
+`ltx_tabular` (`S5.T1.3`); a tabular in another float (`ltx_figure`, `S4.F6`) takes that
+float's id, and one in no float its own id. Sub-tables of one figure share its id; their rows are numbered on from
 the previous sub-table's (`row_offset`), so (table id, row, column) stays one cell of the page.
 A tabular nested inside another tabular's cell is part of that cell, not a table of its own.
 """
@@ -151,10 +151,10 @@ def _locate(tabular, root) -> tuple[str | None, list]:
     floats = [f for f in figures if "ltx_table" in classes(f) and f.get("id")]
     if floats:
         return floats[0].get("id"), figures[figures.index(floats[0]):]
-    if tabular.get("id"):
-        return tabular.get("id"), figures
-    owner = next((f for f in figures[::-1] if f.get("id")), None)
-    return (owner.get("id") if owner is not None else None), figures
+    owner = next((f for f in figures if f.get("id")), None)      # a table set in a figure float
+    if owner is not None:
+        return owner.get("id"), figures[figures.index(owner):]
+    return tabular.get("id"), figures
 
 
 def _notes(root, tabulars: list) -> str:

@@ -125,7 +125,7 @@ def parse_flops(core: str, header: str) -> float | None:
 
 _RES_CELL_RE = re.compile(r"^\s*(\d{2,4})\s*(?:px)?\s*(?:[²2]|\^\s*2|[×x*]\s*\d{2,4})?\s*(?:px)?\s*$")
 _RES_IN_TEXT_RE = re.compile(
-    r"(?:@|↑|\bres(?:olution)?\.?\s*[:=]?\s*)(\d{3,4})(?![\d.])"
+    r"(?:@|↑|_|\bres(?:olution)?\.?\s*[:=]?\s*)(\d{3,4})(?![\d.])"
     r"|(?<![\d./])(\d{3,4})\s*(?:px\b|²|\^2|[×x]\s*\d{3,4}\b)"
     r"|(?<![\d./])(\d{3,4})\s+res(?:olution)?\b", re.I)
 
@@ -140,7 +140,8 @@ def parse_resolution_cell(core: str) -> int | None:
 
 
 def resolution_in_text(text: str) -> int | None:
-    """A resolution written inside a name or header ("ViT-L@384", "384×384", "↑384", "res 448")."""
+    """A resolution written inside a name or header ("ViT-L@384", "384×384", "↑384", "res 448",
+    a subscript "ViT-H/16_448")."""
     m = _RES_IN_TEXT_RE.search(text)
     if not m:
         return None

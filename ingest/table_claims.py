@@ -274,8 +274,10 @@ class _TableReader:
         return None
 
     def _resolution(self, row: _Row, col: Column, res_col: Column | None) -> int | None:
+        """The evaluation resolution: the value column's own header ("eval@448") first."""
         value = _column_value(self.t.src.grid, row.r, res_col, lambda core, _: parse_resolution_cell(core))
-        return value or resolution_in_text(col.header) or resolution_in_text(row.model) or resolution_in_text(row.group)
+        return (resolution_in_text(col.header) or value or resolution_in_text(row.model)
+                or resolution_in_text(row.group))
 
 
 def _numbers(core: str, kind: str) -> list[tuple[float, str]]:

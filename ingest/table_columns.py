@@ -87,7 +87,10 @@ def classify_columns(grid: Grid, block: Block, words: Words) -> list[Column]:
         kind = column_kind(header)
         role = _role(kind, header, cores, letters, words)
         label = _label(block.header_parts[c], letters, words) if role in VALUE_ROLES else ""
-        out.append(Column(c, header, kind, role, header_datasets(header, letters), words.setting_in(header), label))
+        # The setting of the whole header, else of its lowest part that names one ("IN1k | Linear").
+        setting = words.setting_in(header) or next(
+            (s for s in map(words.setting_in, reversed(block.header_parts[c])) if s), None)
+        out.append(Column(c, header, kind, role, header_datasets(header, letters), setting, label))
     return out
 
 

@@ -8,8 +8,8 @@ same structure made of `<span>` elements. Both are read here, by tag or by class
 `read_cell(el)` reads a cell's text in one walk: MathML `<annotation>` / `<annotation-xml>`
 (the TeX source and content MathML, which repeat the visible symbols) are skipped; text inside
 `<cite>` is kept in `text` (the evidence, as written) but left out of `core`; superscripts
-(`<sup>`: footnote marks such as `†`) go to `marks`, not `core`. White space, U+00A0 included,
-is collapsed.
+(`<sup>`: footnote marks such as `†`) go to `marks`, not `core`; a subscript (`<sub>`, MathML
+`<msub>`) is written after "_" ("ViT-H/16_448"). White space, U+00A0 included, is collapsed.
 
 `build_grid(tabular)` returns a `Grid` whose `cells[r][c]` is the `Cell` covering grid row `r`,
 column `c` (the same object in every position a span covers; `None` for positions no cell covers
@@ -113,6 +113,9 @@ def read_cell(el) -> Cell:
         if tag in SPACED_TAGS:
             full.append(" ")
             core.append(" ")
+        elif tag == "sub" or (cls and "ltx_sub" in cls):
+            full.append("_")           # "ViT-H/16<sub>448</sub>" reads ViT-H/16_448, not ViT-H/16448
+            core.append("_")
         elif tag == "cite":
             inner |= _CITE
         elif tag == "sup":
@@ -124,13 +127,19 @@ def read_cell(el) -> Cell:
         if inner & _CITE:
             cited = True
         if len(node):
-            stack.extend((child, inner) for child in reversed(node))
+            children = list(node)
+            if tag in ("msub", "msubsup") and len(children) > 1:
+                children.insert(1, "_")       # the subscript of MathML, as for <sub>
+            stack.extend((child, inner) for child in reversed(children))
         if node.text:
             stack.append((node.text, inner))
-    style = el.get("style") or ""
-    shaded = "background-color" in style and "#ffffff" not in style.lower()
-    return Cell(_collapse(full), _collapse(core), _collapse(sup), shaded=shaded, id=el.get("id"),
+    return Cell(_collapse(full), _collapse(core), _collapse(sup), shaded=_shaded(el.get("style")), id=el.get("id"),
                 bold=bold, underline=underline, smallcaps=smallcaps, cited=cited)
+
+
+def _shaded(style: str | None) -> bool:
+    """A background colour other than white."""
+    return bool(style) and "background-color" in style and "#ffffff" not in style.lower()
 
 
 def _span(el, name: str) -> int:
@@ -183,6 +192,7 @@ def build_grid(tabular) -> Grid:
             head_rows.add(r)
         line: list[Cell | None] = []
         c = 0
+        row_shaded = _shaded(row_el.get("style"))        # \rowcolor may colour the row element
         for el in _cells(row_el):
             while (r, c) in pending:
                 line.append(pending.pop((r, c)))
@@ -193,6 +203,7 @@ def build_grid(tabular) -> Grid:
             cell.rowspan, cell.colspan = _span(el, "rowspan"), _span(el, "colspan")
             cell.header = in_head or el.tag == "th" and "ltx_th_row" not in cls or "ltx_th_column" in cls
             cell.th_row = "ltx_th_row" in cls
+            cell.shaded = cell.shaded or row_shaded
             for dc in range(cell.colspan):
                 line.append(cell)
                 for dr in range(1, cell.rowspan):

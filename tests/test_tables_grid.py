@@ -142,3 +142,13 @@ def test_resolutions_in_cells_and_names():
     assert parse_resolution_cell("ViT-B") is None
     assert resolution_in_text("ViT-L/16@384") == 384 and resolution_in_text("Swin-B 384×384") == 384
     assert resolution_in_text("DINO ViT-B (patch size 8)") is None and resolution_in_text("ViT-H/14") is None
+
+
+def test_subscripts_are_written_after_an_underscore_and_row_colour_shades_its_cells():
+    cell = read_cell(lxml.html.fragment_fromstring('<td>ViT-H/16<sub class="ltx_sub">448</sub></td>'))
+    math = read_cell(lxml.html.fragment_fromstring(
+        '<td>AP<math><semantics><msub><mi></mi><mn>50</mn></msub><annotation>_{50}</annotation></semantics></math></td>'))
+    assert cell.core == "ViT-H/16_448" and resolution_in_text(cell.core) == 448
+    assert math.core == "AP_50"
+    g = grid_of('<table><tr style="background-color:#BFBFBF;"><td>16</td><td>81.4</td></tr></table>')
+    assert g.cells[0][0].shaded and g.cells[0][1].shaded
