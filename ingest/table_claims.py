@@ -35,7 +35,8 @@ from ingest.table_columns import VALUE_ROLES, Column, classify_columns, label_co
 from ingest.table_layout import Block, read_layout
 from ingest.table_roles import (abstract_names, caption_subjects, is_ablation, marked, matches_name,
                                 ours_name, row_role, shaded_means_ours, title_names)
-from ingest.table_vocab import Words, datasets_in, eval_datasets, names_accuracy, names_other_metric
+from ingest.table_vocab import (DENSE_TASK_SETS, Words, datasets_in, eval_datasets, names_accuracy,
+                                names_other_metric)
 
 VALUE_KEYS = ("id", "table_id", "row", "col", "model", "dataset", "metric", "value", "params",
               "resolution", "extra_data", "role", "setting", "evidence")
@@ -189,14 +190,18 @@ class _TableReader:
         return self._table_dataset[0]
 
     def _caption_or_context_dataset(self) -> str | None:
-        """The caption's (+ notes') evaluation set, else — when the table names no dataset at
-        all — the text around it: "imagenet-1k", "" when nothing names one, None otherwise."""
+        """The evaluation set the table names outside its value headers — caption, notes, the
+        corner / label-column headers — else, when the table names no dataset at all, the text
+        around it: "imagenet-1k", "" when nothing names one, None otherwise. Sets the value
+        headers name themselves (ImageNet-V2 beside an unnamed "Top-1") and dense-task sets
+        (COCO, ADE20K beside a "Top-1") do not make the caption ambiguous."""
         t = self.t
-        own = eval_datasets(t.caption + " " + t.src.notes)
+        labels = " ".join(col.header for _, columns, _ in t.blocks for col in columns if col.role == "label")
+        headed = {d for _, columns, _ in t.blocks for col in columns if col.role in VALUE_ROLES for d in col.datasets}
+        own = eval_datasets(f"{t.caption} {t.src.notes} {labels}") - headed - DENSE_TASK_SETS
         if own:
             return "imagenet-1k" if own == {"imagenet-1k"} else None
-        if any(datasets_in(col.header) for _, columns, _ in t.blocks for col in columns) or any(
-                datasets_in(g) for g in t.group_texts.values()):
+        if headed or eval_datasets(t.caption) or any(datasets_in(g) for g in t.group_texts.values()):
             return None
         mentions = [d for d in datasets_in(self.page.context(t.src)) if d != "pretrain"]
         if not mentions:

@@ -2,8 +2,8 @@
 
 `datasets_in(text)` finds dataset mentions: the ImageNet family by id (`imagenet-1k`,
 `imagenet-v2`, `imagenet-a`, ...; ImageNet-21K/22K count as pre-training corpora, not as an
-evaluation set, and so does any ImageNet named right after "pre-trained on"), other benchmarks
-as `other:<word>`. `column_kind(header)` says what a column holds from its joined header text.
+evaluation set, and so does any ImageNet named right after "pre-trained on" or right before
+"pre-trained"), other benchmarks as `other:<word>`. `column_kind(header)` says what a column holds from its joined header text.
 `Words` reads the evaluation setting (rules/settings.toml) and corpus names (rules/corpora.py).
 """
 from __future__ import annotations
@@ -28,6 +28,7 @@ _IN_RE = re.compile(r"(?<![A-Za-z0-9])(?:IN|In|in)(?:" + HY + r"?(?P<v>1[Kk]|21[
 _SUBSET_RE = re.compile(r"(?:mini|tiny|tiered)" + HY + r"?\s?image" + HY + r"?\s?net", re.I)
 _PRETRAIN_BEFORE_RE = re.compile(r"pre" + HY + r"?\s?train\w*\s+(?:\w+\s+){0,3}(?:on|with|using|from)\s+(?:the\s+)?$"
                                  r"|(?:supervised|trained)\s+(?:only\s+)?on\s+$", re.I)
+_PRETRAIN_AFTER_RE = re.compile(r"\s?" + HY + r"?\s?(?:pre" + HY + r"?\s?train|supervised\s+pre)", re.I)
 VARIANTS = {"1k": "imagenet-1k", "1000": "imagenet-1k", "2012": "imagenet-1k", "12": "imagenet-1k",
             "val": "imagenet-1k", "v2": "imagenet-v2", "real": "imagenet-real", "sketch": "imagenet-sketch",
             "s": "imagenet-sketch", "sk": "imagenet-sketch", "a": "imagenet-a", "r": "imagenet-r",
@@ -47,7 +48,8 @@ ACC_RE = re.compile(r"\bacc(?:uracy|uracies|\.)?(?![a-z])|\bcls\.?\s*\(?%|\bclas
 ERR_RE = re.compile(r"\berr(?:or|ors|\.)?\b", re.I)
 OTHER_METRIC_RE = re.compile(
     r"\bm?ap(?![a-z])|\bap(?:box|mask|bb|mk|50|75|s|m|l)\b|m?iou\b|\bpq\b|fid\b|(?-i:\bIS\b)|psnr|ssim|lpips|bleu|cider|rouge|\bwer\b|perplexity|\bppl\b"
-    r"|recall|r@\d|\bnll\b|\bloss\b|\bmce\b|\bauc\b|\bf1\b|\bbpd\b|\bfvd\b|\bar\b|\bbits?\b", re.I)
+    r"|recall|r@\d|\bnll\b|\bloss\b|\bmce\b|\bauc\b|\bf1\b|\bbpd\b|\bfvd\b|\bar\b|\bm[a-z]?acc\b|\baacc\b"
+    r"|segmentation|detection|retrieval|captioning|\bvqa\b|grounding|tracking", re.I)
 DELTA_RE = re.compile(r"[Δ∆δ]|\b(?:change|gain|improv\w*|diff\w*|delta|drop|gap|rel\.?|relative)\b", re.I)
 PARAMS_RE = re.compile(r"param|#\s?p\b|model\s+size|\bsize\s*\(\s*[mb]\s*\)", re.I)
 FLOPS_RE = re.compile(r"flop|\bmacs?\b|gmacs?|\bops\b|mult" + HY + r"?adds|madds|compute", re.I)
@@ -61,7 +63,7 @@ OTHER_KIND_RE = re.compile(
     r"throughput|im(?:age)?s?\s?/\s?s|img/s|fps|speed|latency|\bms\b|memory|\bmem\b|\bgb\b|time|hours?|days|gpu|tpu"
     r"|epoch|\bep\.?\b|batch|\blr\b|steps|iter|cost|depth|width|heads|\bdim|layers|channels|tokens|#\s?tok|ratio"
     r"|compress|sparsity|year|samples|images|pairs|seen|budget|energy|\bwd\b|dropout|drop\s?path|mixup|cutmix"
-    r"|smooth|venue|type|category|family|\bkernel|stride|patch|window|\brank\b|\bscale\b|#", re.I)
+    r"|smooth|venue|type|category|family|\bkernel|stride|patch|window|\brank\b|\bscale\b|\bbits?\b|#", re.I)
 
 
 @lru_cache(maxsize=8192)
@@ -80,7 +82,8 @@ def datasets_in(text: str) -> tuple[str, ...]:
                 continue
             key = (m.groupdict().get("v") or m.groupdict().get("w") or "").lower()
             ds = VARIANTS.get(key, "imagenet-1k")
-            if ds != "pretrain" and _PRETRAIN_BEFORE_RE.search(text, max(0, m.start() - 60), m.start()):
+            if ds != "pretrain" and (_PRETRAIN_BEFORE_RE.search(text, max(0, m.start() - 60), m.start())
+                                     or _PRETRAIN_AFTER_RE.match(text, m.end())):
                 ds = "pretrain"
             found.append((m.start(), ds))
     for m in _OTHER_RE.finditer(text):
@@ -108,6 +111,12 @@ def eval_datasets(text: str) -> set[str]:
     return {d for d in datasets_in(text) if d != "pretrain"}
 
 
+# Benchmarks of dense or language tasks: named beside ImageNet in a multi-task caption, they
+# never hold the table's accuracy column.
+DENSE_TASK_SETS = frozenset(f"other:{w}" for w in
+                            "coco ade20k ade voc cityscapes lvis kitti flickr nocaps gqa vqa vqav2 mmlu".split())
+
+
 def is_average(header: str) -> bool:
     return bool(_AVERAGE_RE.match(header))
 
@@ -121,6 +130,8 @@ def column_kind(header: str) -> str | None:
         return None
     if DELTA_RE.search(header):
         return "change"
+    if OTHER_METRIC_RE.search(header):      # "Recall top-1", "Segmentation mAcc": not classification
+        return "metric"
     top1, top5 = TOP1_RE.search(header), TOP5_RE.search(header)
     if top1 and top5:
         return "top1/top5"
@@ -132,7 +143,7 @@ def column_kind(header: str) -> str | None:
         return "top1"
     if ACC_RE.search(header):
         return "acc"
-    for kind, regex in (("metric", OTHER_METRIC_RE), ("params", PARAMS_RE), ("flops", FLOPS_RE),
+    for kind, regex in (("params", PARAMS_RE), ("flops", FLOPS_RE),
                         ("res", RES_RE), ("data", DATA_RE), ("label", LABEL_RE), ("setting", SETTING_COL_RE),
                         ("other", OTHER_KIND_RE)):
         if regex.search(header):

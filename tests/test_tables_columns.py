@@ -22,7 +22,8 @@ from ingest.table_vocab import Words, column_kind, datasets_in, header_datasets
     ("Params (M)", "params"), ("GFLOPs", "flops"), ("FLOPs (G)", "flops"), ("image size", "res"),
     ("Res.", "res"), ("throughput (image / s)", "other"), ("Epochs", "other"), ("Pre-train data", "data"),
     ("Seen Data", "data"), ("Method", "label"), ("Backbone", "label"), ("ImageNet-1K", None), ("LN", None),
-    ("DyT", None),
+    ("DyT", None), ("Classification Top-1", "top1"), ("8-bit Top-1", "top1"), ("# bits", "other"),
+    ("Segmentation mAcc", "metric"), ("Scene Matching Recall top-1", "metric"), ("Detection AP", "metric"),
 ])
 def test_column_kind_from_header_words(header, kind):
     assert column_kind(header) == kind

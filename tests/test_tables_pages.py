@@ -163,3 +163,38 @@ def test_cli_rejects_an_empty_page_with_one_line():
 
 def test_fixtures_dir_is_where_the_labels_point():
     assert all((ROOT / LABELS["pages"][p]).parent == FIXTURES / "arxiv_html" for p in FIXTURE_IDS)
+
+
+# --- how the caption names the dataset of an unnamed accuracy column ----------------------------
+def one_table(caption: str, header: list[str], *rows: list[str]) -> str:
+    def tr(cells):
+        return "<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
+    return (f'<html><body><figure class="ltx_table" id="S1.T1"><figcaption>Table 1: {caption}</figcaption>'
+            f'<table class="ltx_tabular" id="S1.T1.1">{tr(header)}{"".join(tr(r) for r in rows)}</table></figure></body></html>')
+
+
+def datasets_by_column(html: str) -> dict[int, str]:
+    return {r["col"]: r["dataset"] for r in extract_table_values(html)}
+
+
+def test_variants_named_by_their_own_headers_leave_the_caption_to_the_plain_column():
+    html = one_table("Top-1 accuracy on ImageNet, ImageNet-ReaL and ImageNet-V2.", ["Model", "Top-1", "ReaL", "V2"],
+                     ["ViT-B/16", "84.0", "88.4", "73.6"])
+    assert datasets_by_column(html) == {1: "imagenet-1k", 2: "imagenet-real", 3: "imagenet-v2"}
+
+
+def test_dense_task_sets_beside_imagenet_do_not_take_the_accuracy_column():
+    html = one_table("ImageNet-1K classification, COCO detection and ADE20K segmentation.",
+                     ["Backbone", "Top-1", "AP<sup>b</sup>", "mIoU"], ["Swin-T", "81.3", "46.0", "44.5"])
+    assert datasets_by_column(html) == {1: "imagenet-1k"}
+
+
+def test_the_corner_header_may_name_the_dataset():
+    assert datasets_by_column(one_table("Main results.", ["ImageNet-1K", "Top-1"], ["DeiT-B", "81.8"])) == {
+        1: "imagenet-1k"}
+
+
+def test_imagenet_named_as_pretraining_data_is_not_the_evaluation_set():
+    for caption in ("Transfer of ImageNet-1K pre-trained models to CIFAR-100.",
+                    "Fine-tuning on CIFAR-100 of models pre-trained on ImageNet."):
+        assert datasets_by_column(one_table(caption, ["Model", "Top-1"], ["ViT-B/16", "91.9"])) == {}
