@@ -32,10 +32,11 @@ from ingest.html_tables import Page, PageTable, read_page
 from ingest.table_cells import (MARK_CHARS, clean_model, has_text_citation, parse_flops, parse_pair,
                                 parse_params, parse_resolution_cell, parse_value, resolution_in_text)
 from ingest.table_columns import VALUE_ROLES, Column, classify_columns, label_columns
+from ingest.table_grid import transpose
 from ingest.table_layout import Block, read_layout
 from ingest.table_roles import (abstract_names, caption_subjects, is_ablation, marked, matches_name,
                                 ours_name, row_role, shaded_means_ours, title_names)
-from ingest.table_vocab import (DENSE_TASK_SETS, Words, datasets_in, eval_datasets, names_accuracy,
+from ingest.table_vocab import (DENSE_TASK_SETS, Words, column_kind, datasets_in, eval_datasets, names_accuracy,
                                 names_other_metric)
 
 VALUE_KEYS = ("id", "table_id", "row", "col", "model", "dataset", "metric", "value", "params",
@@ -76,11 +77,21 @@ def _worth_reading(table: PageTable) -> bool:
 
 
 class _Table:
-    """A table worth reading: its blocks with their classified columns and label columns."""
+    """A table worth reading: its blocks with their classified columns and label columns.
+
+    A table that lists models across the top and benchmarks down the side ("ImageNet top-1 |
+    81.2 | 82.5" under "ResNet-50 | Ours") is read transposed (`transposed`; its records
+    still give row and column in the page's own orientation)."""
 
     def __init__(self, src: PageTable, words: Words) -> None:
-        self.src, grid = src, src.grid
-        self.caption = _TAG_RE.sub("", src.caption)
+        self.src, self.caption, self.transposed = src, _TAG_RE.sub("", src.caption), False
+        self._read(src.grid, words)
+        if self._lists_benchmarks_down_the_side():
+            self.transposed = True
+            self._read(transpose(src.grid), words)
+
+    def _read(self, grid, words: Words) -> None:
+        self.grid = grid
         layout = read_layout(grid)
         self.blocks: list[tuple[Block, list[Column], list[int]]] = []
         for block in layout.blocks:
@@ -89,10 +100,28 @@ class _Table:
         groups = {g for b in layout.blocks for g in b.group_of.values()}
         self.group_texts = {g: " ".join(_distinct(c.text for c in grid.cells[g] if c is not None)) for g in groups}
 
+    def _lists_benchmarks_down_the_side(self) -> bool:
+        """One block whose numbers all sit under method-name headers while a row label names
+        ImageNet or a top-1 / accuracy metric."""
+        if len(self.blocks) != 1:
+            return False
+        block, columns, labels = self.blocks[0]
+        if any(col.role in ("value", "implicit") for col in columns) or not any(col.role == "name" for col in columns):
+            return False
+        for r in block.data_rows:
+            text = " ".join(c.core for c in self.label_cells(r, labels))
+            if any(d.startswith("imagenet") for d in datasets_in(text)) or column_kind(text) in ("top1", "top5", "top1/top5", "acc"):
+                return True
+        return False
+
+    def locate(self, r: int, c: int) -> tuple[int, int]:
+        """(row, column) in the page's own orientation."""
+        return (c, r) if self.transposed else (r, c)
+
     def label_cells(self, r: int, labels: list[int]) -> list:
         out = []
         for c in labels:
-            cell = self.src.grid.cells[r][c]
+            cell = self.grid.cells[r][c]
             if cell is not None and cell.core and all(cell is not o for o in out):
                 out.append(cell)
         return out
@@ -210,7 +239,7 @@ class _TableReader:
 
     def _cell_records(self, arxiv_id, row: _Row, col: Column, by_role: dict, data_cols: list[Column],
                       comparison: bool) -> list[dict]:
-        grid, src = self.t.src.grid, self.t.src
+        grid, src = self.t.grid, self.t.src
         cell = grid.cells[row.r][col.index]
         if cell is None or cell.row != row.r:
             return []
@@ -225,15 +254,16 @@ class _TableReader:
             return []
         cell_marks = " ".join(d for m, d in self.marks.items() if m in cell.text and d not in row.mark_text)
         model, role = self._model_and_role(row, col, comparison)
+        page_r, page_c = self.t.locate(row.r, col.index)
         base = {
-            "id": arxiv_id, "table_id": src.table_id, "row": src.row_offset + row.r, "col": col.index,
+            "id": arxiv_id, "table_id": src.table_id, "row": src.row_offset + page_r, "col": page_c,
             "model": model, "dataset": dataset, "params": _column_value(grid, row.r, by_role["params"], parse_params),
             "resolution": self._resolution(row, col, by_role["res"]),
             "extra_data": self._extra_data(row, col, data_cols, cell_marks), "role": role,
             "setting": self._setting(row, col, by_role["setting"], cell_marks), "evidence": cell.text,
             "caption": src.caption, "header": col.header, "cell": " ".join(c.text for c in row.cells),
             "flops": _column_value(grid, row.r, by_role["flops"], parse_flops),
-            "row_id": grid.row_ids[row.r], "tabular_id": src.tabular_id,
+            "row_id": src.grid.row_ids[page_r], "tabular_id": src.tabular_id,
         }
         return [{**base, "metric": metric, "value": number, "raw_value": raw}
                 for metric, (number, raw) in zip(METRICS[kind], found)]
@@ -260,12 +290,12 @@ class _TableReader:
     def _setting(self, row: _Row, col: Column, setting_col: Column | None, cell_marks: str) -> str | None:
         words = self.words
         return (col.setting or words.setting_in(row.group)
-                or _column_value(self.t.src.grid, row.r, setting_col, lambda core, _: words.setting_in(core))
+                or _column_value(self.t.grid, row.r, setting_col, lambda core, _: words.setting_in(core))
                 or words.setting_in(" ".join(c.core for c in row.cells)) or self.caption_setting
                 or words.setting_in(row.mark_text + " " + cell_marks))
 
     def _extra_data(self, row: _Row, col: Column, data_cols: list[Column], cell_marks: str) -> str | None:
-        grid, words = self.t.src.grid, self.words
+        grid, words = self.t.grid, self.words
         for data_col in data_cols:       # a data column decides, also by naming ImageNet-1K only
             cell = grid.cells[row.r][data_col.index]
             if cell is not None and cell.core:
@@ -280,7 +310,7 @@ class _TableReader:
 
     def _resolution(self, row: _Row, col: Column, res_col: Column | None) -> int | None:
         """The evaluation resolution: the value column's own header ("eval@448") first."""
-        value = _column_value(self.t.src.grid, row.r, res_col, lambda core, _: parse_resolution_cell(core))
+        value = _column_value(self.t.grid, row.r, res_col, lambda core, _: parse_resolution_cell(core))
         return (resolution_in_text(col.header) or value or resolution_in_text(row.model)
                 or resolution_in_text(row.group))
 

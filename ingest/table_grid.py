@@ -17,7 +17,7 @@ in a ragged row). Row and column indices are 0-based after expanding the spans.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 SKIPPED_TAGS = frozenset({"annotation", "annotation-xml", "script", "style"})
 SPACED_TAGS = frozenset({"br", "td", "th", "tr", "p", "div", "li", "table"})  # a word break before
@@ -222,3 +222,19 @@ def build_grid(tabular) -> Grid:
     for line in rows:
         line.extend([None] * (width - len(line)))
     return Grid(rows, row_ids, frozenset(head_rows), width)
+
+
+def transpose(grid: Grid) -> Grid:
+    """The grid read the other way round (rows become columns), for tables that list models
+    across the top and benchmarks down the side. Cells are copied with their spans swapped."""
+    copies: dict[int, Cell] = {}
+    cells: list[list[Cell | None]] = [[None] * len(grid.cells) for _ in range(grid.width)]
+    for r, line in enumerate(grid.cells):
+        for c, cell in enumerate(line):
+            if cell is None:
+                continue
+            if id(cell) not in copies:
+                copies[id(cell)] = replace(cell, row=cell.col, col=cell.row, rowspan=cell.colspan,
+                                           colspan=cell.rowspan, header=False)
+            cells[c][r] = copies[id(cell)]
+    return Grid(cells, [None] * grid.width, frozenset(), len(grid.cells))

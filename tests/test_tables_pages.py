@@ -198,3 +198,15 @@ def test_imagenet_named_as_pretraining_data_is_not_the_evaluation_set():
     for caption in ("Transfer of ImageNet-1K pre-trained models to CIFAR-100.",
                     "Fine-tuning on CIFAR-100 of models pre-trained on ImageNet."):
         assert datasets_by_column(one_table(caption, ["Model", "Top-1"], ["ViT-B/16", "91.9"])) == {}
+
+
+def test_a_table_with_models_across_the_top_is_read_transposed_with_page_coordinates():
+    html = one_table("Comparison with other encoders on several benchmarks.",
+                     ["Benchmark", 'CLIP-L <cite class="ltx_cite">[3]</cite>', "SigLIP-L <cite>[7]</cite>", "Ours-L"],
+                     ["ImageNet top-1", "75.5", "80.5", "81.0"], ["COCO AP", "40.1", "41.0", "43.2"],
+                     ["ImageNet-V2", "69.9", "74.0", "74.6"])
+    records = extract_table_values(html, "p")
+    got = {(r["row"], r["col"], r["model"], r["dataset"], r["role"]) for r in records}
+    assert got == {(1, 1, "CLIP-L", "imagenet-1k", "baseline"), (1, 2, "SigLIP-L", "imagenet-1k", "baseline"),
+                   (1, 3, "Ours-L", "imagenet-1k", "proposed"), (3, 1, "CLIP-L", "imagenet-v2", "baseline"),
+                   (3, 2, "SigLIP-L", "imagenet-v2", "baseline"), (3, 3, "Ours-L", "imagenet-v2", "proposed")}
