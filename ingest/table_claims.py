@@ -36,8 +36,8 @@ from ingest.table_grid import transpose
 from ingest.table_layout import Block, read_layout
 from ingest.table_roles import (abstract_names, caption_subjects, is_ablation, marked, matches_name,
                                 ours_name, row_role, shaded_means_ours, title_names)
-from ingest.table_vocab import (DENSE_TASK_SETS, Words, column_kind, datasets_in, eval_datasets, names_accuracy,
-                                names_other_metric)
+from ingest.table_vocab import (DENSE_TASK_SETS, Words, column_kind, datasets_in, eval_datasets, is_average,
+                                names_accuracy, names_other_metric)
 
 VALUE_KEYS = ("id", "table_id", "row", "col", "model", "dataset", "metric", "value", "params",
               "resolution", "extra_data", "role", "setting", "evidence")
@@ -198,8 +198,8 @@ class _TableReader:
     def _row(self, block: Block, r: int, labels: list[int], last_model: str) -> _Row | None:
         cells = self.t.label_cells(r, labels)
         model = " ".join(m for m in (clean_model(c.core) for c in cells) if m) or last_model
-        if not model:
-            return None
+        if not model or is_average(model) or column_kind(model) == "change":
+            return None             # an "Average" or a "Δ" / "gain" row holds no model's result
         row_marks = "".join(c.marks + c.core for c in cells)
         return _Row(r, cells, model, self.t.group_texts.get(block.group_of.get(r), ""),
                     " ".join(d for m, d in self.marks.items() if m in row_marks))
@@ -250,8 +250,8 @@ class _TableReader:
             return []
         kind = col.kind if col.role == "value" else col.role
         found = _numbers(cell.core, kind)
-        if not found:
-            return []
+        if not found or (col.role == "name" and (not re.search(r"[.%]", cell.core) or found[0][0] < 1)):
+            return []               # under a bare method name, "300" or "0.65" is a setting, not an accuracy
         cell_marks = " ".join(d for m, d in self.marks.items() if m in cell.text and d not in row.mark_text)
         model, role = self._model_and_role(row, col, comparison)
         page_r, page_c = self.t.locate(row.r, col.index)

@@ -210,3 +210,12 @@ def test_a_table_with_models_across_the_top_is_read_transposed_with_page_coordin
     assert got == {(1, 1, "CLIP-L", "imagenet-1k", "baseline"), (1, 2, "SigLIP-L", "imagenet-1k", "baseline"),
                    (1, 3, "Ours-L", "imagenet-1k", "proposed"), (3, 1, "CLIP-L", "imagenet-v2", "baseline"),
                    (3, 2, "SigLIP-L", "imagenet-v2", "baseline"), (3, 3, "Ours-L", "imagenet-v2", "proposed")}
+
+
+def test_average_and_gain_rows_and_setting_numbers_are_not_results():
+    html = one_table("Top-1 accuracy on ImageNet-1K.", ["Model", "Top-1"], ["DeiT-S", "79.8"], ["Average", "80.1"],
+                     ["Δ", "1.2"])
+    assert [r["model"] for r in extract_table_values(html)] == ["DeiT-S"]
+    settings = one_table("Fine-tuning accuracy on ImageNet-1K and its recipe.", ["config", "ViT-B", "ViT-L"],
+                         ["epochs", "100", "50"], ["layer decay", "0.65", "0.75"])
+    assert extract_table_values(settings) == []
