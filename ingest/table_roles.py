@@ -35,9 +35,16 @@ _INTRO_RE = re.compile(r"\b(?:we\s+(?:propose|introduce|present|develop|design|b
                        r"|(?:called|dubbed|named|termed|coined))\b", re.I)
 _ACRONYM_RE = re.compile(r"\((" + _NAME_TOKEN + r")\)")
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
-_CLAIM_RE = re.compile(r"\b(?:achiev|outperform|surpass|perform|improv|yield|obtain|attain|match|exceed|beat"
-                       r"|reach|deliver|consistent|significant|remain|bring|boost|lead|set|establish"
-                       r"|is\s+(?:competitive|comparable|better|superior|on\s+par))", re.I)
+# What follows a caption's opening name when the caption claims something for it: maybe a
+# parenthetical (", with less data,"), maybe an adverb, then the verb.
+_CLAIM_RE = re.compile(r"\s*(?:,[^,]{0,80},\s*)?(?:(?:also|\w+ly)\s+)?(?:achiev|outperform|surpass|perform|improv"
+                       r"|yield|obtain|attain|match|exceed|beat|reach|deliver|remain|bring|boost|lead|set|establish"
+                       r"|is\s+(?:competitive|comparable|better|superior|on\s+par)|shows?\s+(?:better|superior|strong)"
+                       r"|has\s+(?:better|higher))", re.I)
+_NOT_SUBJECTS = frozenset({"We", "Our", "This", "These", "Table", "It", "All", "Results", "Numbers", "The"})
+_OURS_NAME_RE = re.compile(r"\b(?:[Oo]ur|the\s+proposed)\s+(" + _NAME_TOKEN + r")")
+_STRONG_CLAIM_RE = re.compile(r"(?<!than\s)(?<!over\s)(?<!with\s)(?<!\bto\s)(?<!vs\.\s)\b(" + _NAME_TOKEN
+                              + r")\s+(?:\w+\s+)?(?:achieves|outperforms|surpasses|exceeds|beats|sets\s+a\s+new)\b")
 ABLATION_RE = re.compile(r"\bablat\w*|\beffect\s+of\b|\bimpact\s+of\b|\binfluence\s+of\b|\bcontribution\s+of\b"
                          r"|\bdesign\s+choices?\b|\bcomponent\s+analysis\b", re.I)
 _SHADED_OURS_RE = re.compile(r"\b(?:ours|our)\b[^.]{0,60}\b(?:highlight|shad|gr[ae]y|colou?r)"
@@ -82,17 +89,19 @@ def abstract_names(abstract: str) -> list[str]:
 
 
 def caption_subjects(caption: str, table_text: str) -> list[str]:
-    """Names that open a caption sentence as the subject of a claim ("DyT achieves ...",
-    "Sail, with less data, achieves ...") and also appear in the table's own cells."""
+    """Names a caption presents as the paper's own and that also appear in the table's cells:
+    the subject opening a claim ("DyT achieves ...", "Sail, with less data, achieves ..."),
+    a name after "our" / "the proposed" anywhere ("... shows that our QLIP-B ..."), or a name
+    right before a strong claim verb inside a sentence ("Compared with LN, DyT outperforms")."""
     out = []
     for sentence in _SENTENCE_RE.split(caption or ""):
+        found = []
         m = re.match(r"\s*(?:(?:Our|The\s+proposed)\s+)?(" + _NAME_TOKEN + r")", sentence)
-        if not m or not _usable(m.group(1)) or m.group(1) in ("We", "Our", "This", "Table", "It"):
-            continue
-        rest = sentence[m.end():].split()[:12]
-        if _CLAIM_RE.search(" ".join(rest)) and matches_name(m.group(1), table_text):
-            out.append(m.group(1))
-    return out
+        if m and m.group(1) not in _NOT_SUBJECTS and _CLAIM_RE.match(sentence, m.end()):
+            found.append(m.group(1))
+        found += _OURS_NAME_RE.findall(sentence) + _STRONG_CLAIM_RE.findall(sentence)
+        out += [n for n in found if _usable(n) and n not in _NOT_SUBJECTS and matches_name(n, table_text)]
+    return list(dict.fromkeys(out))
 
 
 def matches_name(name: str, text: str) -> bool:

@@ -120,3 +120,11 @@ def test_row_role_order_marker_citation_ablation_name_emphasis():
     assert row_role(**{**base, "ablation": True, "marked": True}) == "proposed"
     assert is_ablation("Ablation of the modernisation steps") and is_ablation("Effect of the kernel size")
     assert not is_ablation("Comparison with the state of the art")
+
+
+def test_caption_claims_inside_sentences_and_after_our():
+    table = "CLIP | SigLIP-B | QLIP-B | LN | DyT"
+    assert caption_subjects("Compared with LN, DyT consistently outperforms it.", table) == ["DyT"]
+    assert caption_subjects("The table shows that our QLIP-B matches the encoders.", table) == ["QLIP-B"]
+    assert caption_subjects("CLIP falls behind SigLIP-B, which outperforms nothing.", table) == []
+    assert caption_subjects("It achieves less than SigLIP-B outperforms.", table) == []
