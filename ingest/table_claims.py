@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from ingest.html_tables import Page, PageTable, read_page
 from ingest.table_cells import (MARK_CHARS, clean_model, has_text_citation, parse_flops, parse_pair,
                                 parse_params, parse_resolution_cell, parse_value, resolution_in_text)
-from ingest.table_columns import VALUE_ROLES, Column, classify_columns, label_columns
+from ingest.table_columns import CHECKED_RE, VALUE_ROLES, Column, classify_columns, label_columns
 from ingest.table_grid import transpose
 from ingest.table_layout import Block, read_layout
 from ingest.table_roles import (abstract_names, caption_subjects, is_ablation, marked, matches_name,
@@ -183,7 +183,7 @@ class _TableReader:
             cited_rows = sum(any(_cited(c) for c in self.t.label_cells(r, labels)) for r in block.data_rows)
             by_role = {role: next((col for col in columns if col.role == role), None)
                        for role in ("params", "flops", "res", "setting")}
-            data_cols = [col for col in columns if col.role == "data"]
+            data_cols = [col for col in columns if col.role in ("data", "flag")]
             last_model = ""
             for r in block.data_rows:
                 row = self._row(block, r, labels, last_model)
@@ -296,12 +296,19 @@ class _TableReader:
 
     def _extra_data(self, row: _Row, col: Column, data_cols: list[Column], cell_marks: str) -> str | None:
         grid, words = self.t.grid, self.words
+        flag_cols = [c for c in data_cols if c.role == "flag"]
+        data_cols = [c for c in data_cols if c.role == "data"]
         for data_col in data_cols:       # a data column decides, also by naming ImageNet-1K only
             cell = grid.cells[row.r][data_col.index]
             if cell is not None and cell.core:
                 corpus = words.corpus_in(cell.core)
                 if corpus or "imagenet-1k" in datasets_in(cell.core):
                     return corpus
+        for flag_col in flag_cols:      # a ticked "IN-22K" / "JFT" column
+            cell = grid.cells[row.r][flag_col.index]
+            corpus = words.corpus_in(flag_col.header)
+            if corpus and cell is not None and CHECKED_RE.search(cell.core):
+                return corpus
         for text in (row.group, " ".join(c.core for c in row.cells), col.header, row.mark_text + " " + cell_marks):
             corpus = words.corpus_in(text)
             if corpus:

@@ -9,6 +9,7 @@
 - "label":    text naming the model (model / method / backbone columns, rowspans included);
 - "data":     extra-training-data names ("Pre-train data", "Seen Data": WIT-400M, CC3M);
 - "setting":  text naming a protocol per row ("Fine-tune", "Linear");
+- "flag":     check marks (✓ / ✗) per row, e.g. under "IN-22K" (which extra data a row used);
 - "params", "flops", "res": model size, compute, input resolution;
 - "skip":     everything else (other metrics, changes, throughput, sizes of data, empty).
 """
@@ -25,6 +26,8 @@ from ingest.table_vocab import Words, column_kind, datasets_in, header_datasets,
 NUMERIC_ROLES = frozenset({"value", "implicit", "name", "params", "flops", "res"})
 VALUE_ROLES = frozenset({"value", "implicit", "name"})
 _SIZE_RE = re.compile(r"^~?\d+(?:\.\d+)?\s*[KMBT]\+?$", re.I)
+_CHECK_RE = re.compile(r"^[✓✔☑√✗✘×✕\s]+$|^(?:yes|no)$", re.I)
+CHECKED_RE = re.compile(r"[✓✔☑√]|^yes$", re.I)
 
 
 @dataclass
@@ -49,6 +52,8 @@ def _role(kind: str | None, header: str, cores: list[str], letters: bool, words:
     texts = [s for s, v in zip(cores, values) if v.kind == "text" and not parse_pair(s)]
     sizes = sum(bool(_SIZE_RE.match(s)) for s in texts)
     numeric = numbers > 0 and numbers >= len(texts)
+    if texts and sum(bool(_CHECK_RE.match(s)) for s in texts) * 2 >= len(texts):
+        return "flag"
     if kind in ("params", "flops", "res"):
         return kind
     if kind in ("top1", "top5", "top1/top5", "acc"):

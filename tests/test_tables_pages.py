@@ -219,3 +219,10 @@ def test_average_and_gain_rows_and_setting_numbers_are_not_results():
     settings = one_table("Fine-tuning accuracy on ImageNet-1K and its recipe.", ["config", "ViT-B", "ViT-L"],
                          ["epochs", "100", "50"], ["layer decay", "0.65", "0.75"])
     assert extract_table_values(settings) == []
+
+
+def test_check_mark_columns_are_not_part_of_the_model_and_may_name_its_extra_data():
+    html = one_table("Top-1 accuracy on ImageNet-1K.", ["Model", "IN-22K", "Top-1"], ["ViT-L/16", "✓", "85.2"],
+                     ["DeiT-B", "✗", "81.8"])
+    got = {(r["model"], r["extra_data"]) for r in extract_table_values(html)}
+    assert got == {("ViT-L/16", "ImageNet-22K"), ("DeiT-B", None)}
