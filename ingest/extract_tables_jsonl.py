@@ -4,10 +4,12 @@ values out.
 Input lines: `{"id": <arXiv id>, "html": <the page>}`. Output: one line per value with the keys
 of `ingest.table_claims.VALUE_KEYS` first (`value` a number, `table_id` the `ltx_table` figure
 id, `row`/`col` 0-based grid indices after expanding spans, `evidence` the cell as written),
-then `caption`, `header`, `cell`, `raw_value`, `flops`, `row_id`, `tabular_id`. A malformed
-line (invalid JSON, no "html" string), an empty page, or a page the extractor fails on is
-reported on stderr as one line naming its line number and skipped; the other lines are still
-read, and the caller exits 1 when any line was bad.
+then `caption`, `header`, `cell`, `raw_value`, `flops`, `row_id`, `tabular_id`, `cell_id`,
+`emphasis` (see ingest.table_claims).
+
+A malformed line (invalid JSON, no "html" string), an empty page, or a page the extractor
+fails on is reported on stderr as one line naming its line number and skipped; the other lines
+are still read, and the caller exits 1 when any line was bad.
 """
 from __future__ import annotations
 

@@ -1,7 +1,9 @@
 """ImageNet accuracies reported in the result tables of one arXiv HTML page.
 
 `extract_table_values(html, arxiv_id)` returns one record per accuracy cell (keys in
-`VALUE_KEYS`, plus `caption`, `header`, `cell`, `raw_value`, `flops`, `row_id`, `tabular_id`).
+`VALUE_KEYS`, plus `caption`, `header` (the column's joined header), `cell` (the model cells as
+written), `raw_value`, `flops`, `row_id` (the `<tr>` id), `tabular_id`, `cell_id` (the value's
+`<td>` id) and `emphasis` (["bold"], ["underline"]: how the paper marked best values)).
 
 Which cells count. A column counts when it holds accuracies on an ImageNet dataset:
 - its header names the metric (top-1, top-5, accuracy) or only a dataset or setting
@@ -50,6 +52,7 @@ _TAG_RE = re.compile(r"^\s*Table\s*[A-Z]?\d+[.:]?\s*", re.I)
 _MARK_DEF_RE = re.compile(r"([" + re.escape(MARK_CHARS) + r"])\s*(?::|=|denotes|indicates|means|represents|marks"
                           r"|refers\s+to|stands\s+for)?\s+([^.;" + re.escape(MARK_CHARS) + r"]{3,160})")
 _OURS_START_RE = re.compile(r"ours\b", re.I)
+ACCURACY_KINDS = ("top1", "top5", "top1/top5", "acc")
 METRICS = {"top1": ("top1_acc",), "acc": ("top1_acc",), "implicit": ("top1_acc",), "name": ("top1_acc",),
            "top5": ("top5_acc",), "top1/top5": ("top1_acc", "top5_acc")}
 
@@ -110,7 +113,7 @@ class _Table:
             return False
         for r in block.data_rows:
             text = " ".join(c.core for c in self.label_cells(r, labels))
-            if any(d.startswith("imagenet") for d in datasets_in(text)) or column_kind(text) in ("top1", "top5", "top1/top5", "acc"):
+            if any(d.startswith("imagenet") for d in datasets_in(text)) or column_kind(text) in ACCURACY_KINDS:
                 return True
         return False
 
@@ -263,7 +266,8 @@ class _TableReader:
             "setting": self._setting(row, col, by_role["setting"], cell_marks), "evidence": cell.text,
             "caption": src.caption, "header": col.header, "cell": " ".join(c.text for c in row.cells),
             "flops": _column_value(grid, row.r, by_role["flops"], parse_flops),
-            "row_id": src.grid.row_ids[page_r], "tabular_id": src.tabular_id,
+            "row_id": src.grid.row_ids[page_r], "tabular_id": src.tabular_id, "cell_id": cell.id,
+            "emphasis": [style for style in ("bold", "underline") if getattr(cell, style)],
         }
         return [{**base, "metric": metric, "value": number, "raw_value": raw}
                 for metric, (number, raw) in zip(METRICS[kind], found)]

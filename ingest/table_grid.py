@@ -40,7 +40,6 @@ class Cell:
     rowspan: int = 1
     colspan: int = 1
     header: bool = False         # <th> column header or inside <thead>
-    th_row: bool = False         # LaTeXML row header (ltx_th_row)
     bold: bool = False
     underline: bool = False
     smallcaps: bool = False
@@ -202,7 +201,6 @@ def build_grid(tabular) -> Grid:
             cell.row, cell.col = r, c
             cell.rowspan, cell.colspan = _span(el, "rowspan"), _span(el, "colspan")
             cell.header = in_head or el.tag == "th" and "ltx_th_row" not in cls or "ltx_th_column" in cls
-            cell.th_row = "ltx_th_row" in cls
             cell.shaded = cell.shaded or row_shaded
             for dc in range(cell.colspan):
                 line.append(cell)

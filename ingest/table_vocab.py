@@ -3,8 +3,8 @@
 `datasets_in(text)` finds dataset mentions: the ImageNet family by id (`imagenet-1k`,
 `imagenet-v2`, `imagenet-a`, ...; ImageNet-21K/22K count as pre-training corpora, not as an
 evaluation set, and so does any ImageNet named right after "pre-trained on" or right before
-"pre-trained"), other benchmarks as `other:<word>`. `column_kind(header)` says what a column holds from its joined header text.
-`Words` reads the evaluation setting (rules/settings.toml) and corpus names (rules/corpora.py).
+"pre-trained"), other benchmarks as `other:<word>`. `column_kind(header)` says what a column
+holds from its joined header text. `Words` reads the evaluation setting (rules/settings.toml) and corpus names (rules/corpora.py).
 """
 from __future__ import annotations
 
@@ -47,7 +47,8 @@ TOP5_RE = re.compile(r"top" + HY + r"?\s?5(?!\d)|acc@5|@5\b", re.I)
 ACC_RE = re.compile(r"\bacc(?:uracy|uracies|\.)?(?![a-z])|\bcls\.?\s*\(?%|\bclassification\b", re.I)
 ERR_RE = re.compile(r"\berr(?:or|ors|\.)?\b", re.I)
 OTHER_METRIC_RE = re.compile(
-    r"\bm?ap(?![a-z])|\bap(?:box|mask|bb|mk|50|75|s|m|l)\b|m?iou\b|\bpq\b|fid\b|(?-i:\bIS\b)|psnr|ssim|lpips|bleu|cider|rouge|\bwer\b|perplexity|\bppl\b"
+    r"\bm?ap(?![a-z])|\bap(?:box|mask|bb|mk|50|75|s|m|l)\b|m?iou\b|\bpq\b|fid\b|(?-i:\bIS\b)|psnr|ssim|lpips"
+    r"|bleu|cider|rouge|\bwer\b|perplexity|\bppl\b"
     r"|recall|r@\d|\bnll\b|\bloss\b|\bmce\b|\bauc\b|\bf1\b|\bbpd\b|\bfvd\b|\bar\b|\bm[a-z]?acc\b|\baacc\b"
     r"|segmentation|detection|retrieval|captioning|\bvqa\b|grounding|tracking", re.I)
 DELTA_RE = re.compile(r"[Δ∆δ]|\b(?:change|gain|improv\w*|diff\w*|delta|drop|gap|rel\.?|relative)\b", re.I)
