@@ -165,6 +165,12 @@ class _Row:
     mark_text: str        # definitions of the footnote marks on its model cell
 
 
+@dataclass(frozen=True)
+class _BlockFacts:
+    comparison: bool      # the block cites at least two of its rows' models
+    own: bool             # the caption speaks of the paper's own models and no row says otherwise
+
+
 class _TableReader:
     """Reads the records of one table; the caption's features are read once."""
 
@@ -175,6 +181,7 @@ class _TableReader:
         self.acc_caption = names_accuracy(caption)
         self.other_caption = names_other_metric(caption) and not self.acc_caption
         self.ablation = is_ablation(caption)
+        self.caption_ours = marked(caption)
         self.shaded_ours = shaded_means_ours(caption + " " + notes)
         self.marks = {m.group(1): m.group(2) for m in _MARK_DEF_RE.finditer(caption + " " + notes)}
         self._table_dataset: list[str | None] = []
@@ -187,6 +194,12 @@ class _TableReader:
             by_role = {role: next((col for col in columns if col.role == role), None)
                        for role in ("params", "flops", "res", "setting")}
             data_cols = [col for col in columns if col.role in ("data", "flag")]
+            # A caption about "our models" over rows none of which is cited, marked or named
+            # after the method: the rows are the paper's own.
+            own = self.caption_ours and not cited_rows and not any(
+                marked(c.core) or any(matches_name(n, c.core) for n in self.names)
+                for r in block.data_rows for c in self.t.label_cells(r, labels))
+            facts = _BlockFacts(comparison=cited_rows >= 2, own=own)
             last_model = ""
             for r in block.data_rows:
                 row = self._row(block, r, labels, last_model)
@@ -195,7 +208,7 @@ class _TableReader:
                 last_model = row.model
                 for col in columns:
                     if col.role in VALUE_ROLES and not (col.role == "name" and explicit):
-                        out += self._cell_records(arxiv_id, row, col, by_role, data_cols, cited_rows >= 2)
+                        out += self._cell_records(arxiv_id, row, col, by_role, data_cols, facts)
         return out
 
     def _row(self, block: Block, r: int, labels: list[int], last_model: str) -> _Row | None:
@@ -241,7 +254,7 @@ class _TableReader:
         return "imagenet-1k" if mentions.count("imagenet-1k") * 2 > len(mentions) else None
 
     def _cell_records(self, arxiv_id, row: _Row, col: Column, by_role: dict, data_cols: list[Column],
-                      comparison: bool) -> list[dict]:
+                      facts: _BlockFacts) -> list[dict]:
         grid, src = self.t.grid, self.t.src
         cell = grid.cells[row.r][col.index]
         if cell is None or cell.row != row.r:
@@ -256,7 +269,7 @@ class _TableReader:
         if not found or (col.role == "name" and (not re.search(r"[.%]", cell.core) or found[0][0] < 1)):
             return []               # under a bare method name, "300" or "0.65" is a setting, not an accuracy
         cell_marks = " ".join(d for m, d in self.marks.items() if m in cell.text and d not in row.mark_text)
-        model, role = self._model_and_role(row, col, comparison)
+        model, role = self._model_and_role(row, col, facts)
         page_r, page_c = self.t.locate(row.r, col.index)
         base = {
             "id": arxiv_id, "table_id": src.table_id, "row": src.row_offset + page_r, "col": page_c,
@@ -272,7 +285,7 @@ class _TableReader:
         return [{**base, "metric": metric, "value": number, "raw_value": raw}
                 for metric, (number, raw) in zip(METRICS[kind], found)]
 
-    def _model_and_role(self, row: _Row, col: Column, comparison: bool) -> tuple[str, str]:
+    def _model_and_role(self, row: _Row, col: Column, facts: _BlockFacts) -> tuple[str, str]:
         is_marked = any(marked(c.core) for c in row.cells) or marked(row.group)
         if col.label:      # a method per column: the column says whose result it is
             named = marked(col.label) or any(matches_name(n, col.label) for n in self.names)
@@ -282,7 +295,8 @@ class _TableReader:
             emphasised = any(c.bold or c.smallcaps or (c.shaded and self.shaded_ours) for c in row.cells)
             role = row_role(marked=is_marked, cited=any(_cited(c) for c in row.cells),
                             named=any(matches_name(n, row.model) for n in self.names),
-                            emphasised=emphasised, comparison=comparison, ablation=self.ablation)
+                            emphasised=emphasised, comparison=facts.comparison, own_table=facts.own,
+                            ablation=self.ablation)
             model = row.model
         if _OURS_START_RE.match(model) and self.names:      # "Ours-L" → "<method>-L"
             model = self.names[0] + model[4:]

@@ -11,7 +11,9 @@ Papers mark their rows in a few ways, read here in this order:
    "(ours)" row elsewhere in the paper, or the subject of a claim in a caption ("X achieves ...",
    "X outperforms ...") when X also names a row or column of that table;
 4. emphasis: in a table that cites its baselines, an uncited model cell set in bold or small
-   caps (a typeset method name), or shaded when the caption says the paper's rows are shaded.
+   caps (a typeset method name), or shaded when the caption says the paper's rows are shaded;
+5. the caption: a table whose caption speaks of "our models" and none of whose rows is cited,
+   marked or named holds the paper's own rows.
 In an ablation table (caption: "ablation", "effect of", ...) every uncited row without a marker
 is a `variant`.
 """
@@ -121,7 +123,7 @@ def is_ablation(caption: str) -> bool:
 
 
 def row_role(*, marked: bool, cited: bool, named: bool, emphasised: bool, comparison: bool,
-             ablation: bool) -> str:
+             own_table: bool, ablation: bool) -> str:
     """The role of one result from what its row shows (see the module docstring for the order)."""
     if marked:
         return "proposed"
@@ -129,7 +131,7 @@ def row_role(*, marked: bool, cited: bool, named: bool, emphasised: bool, compar
         return "baseline"
     if ablation:
         return "variant"
-    if named or (comparison and emphasised):
+    if named or (comparison and emphasised) or own_table:
         return "proposed"
     return "baseline"
 

@@ -109,7 +109,8 @@ def test_caption_subjects_must_also_name_a_cell_of_the_table():
 
 
 def test_row_role_order_marker_citation_ablation_name_emphasis():
-    base = dict(marked=False, cited=False, named=False, emphasised=False, comparison=False, ablation=False)
+    base = dict(marked=False, cited=False, named=False, emphasised=False, comparison=False, own_table=False,
+                ablation=False)
     assert row_role(**base) == "baseline"
     assert row_role(**{**base, "marked": True, "cited": True}) == "proposed"
     assert row_role(**{**base, "cited": True, "named": True}) == "baseline"
@@ -118,6 +119,8 @@ def test_row_role_order_marker_citation_ablation_name_emphasis():
     assert row_role(**{**base, "emphasised": True, "comparison": True}) == "proposed"
     assert row_role(**{**base, "ablation": True, "named": True}) == "variant"
     assert row_role(**{**base, "ablation": True, "marked": True}) == "proposed"
+    assert row_role(**{**base, "own_table": True}) == "proposed"
+    assert row_role(**{**base, "own_table": True, "ablation": True}) == "variant"
     assert is_ablation("Ablation of the modernisation steps") and is_ablation("Effect of the kernel size")
     assert not is_ablation("Comparison with the state of the art")
 

@@ -226,3 +226,13 @@ def test_check_mark_columns_are_not_part_of_the_model_and_may_name_its_extra_dat
                      ["DeiT-B", "✗", "81.8"])
     got = {(r["model"], r["extra_data"]) for r in extract_table_values(html)}
     assert got == {("ViT-L/16", "ImageNet-22K"), ("DeiT-B", None)}
+
+
+def test_a_caption_about_our_models_makes_uncited_unmarked_rows_the_papers_own():
+    ours = one_table("ImageNet-1K top-1 accuracy of our models at three sizes.", ["Model", "Top-1"],
+                     ["S", "80.1"], ["B", "82.6"], ["L", "84.0"])
+    assert {r["role"] for r in extract_table_values(ours)} == {"proposed"}
+    mixed = one_table("ImageNet-1K top-1 accuracy of our models and baselines.", ["Model", "Top-1"],
+                      ["DeiT-B <cite>[4]</cite>", "81.8"], ["Ours-B", "82.6"])
+    assert {(r["model"], r["role"]) for r in extract_table_values(mixed)} == {("DeiT-B", "baseline"),
+                                                                             ("Ours-B", "proposed")}
