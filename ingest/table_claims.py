@@ -39,7 +39,7 @@ from ingest.table_layout import Block, read_layout
 from ingest.table_roles import (abstract_names, caption_subjects, is_ablation, marked, matches_name,
                                 ours_name, row_role, shaded_means_ours, title_names)
 from ingest.table_vocab import (DENSE_TASK_SETS, Words, column_kind, datasets_in, eval_datasets, is_average,
-                                names_accuracy, names_other_metric)
+                                names_accuracy, names_other_metric, names_quantity)
 
 VALUE_KEYS = ("id", "table_id", "row", "col", "model", "dataset", "metric", "value", "params",
               "resolution", "extra_data", "role", "setting", "evidence")
@@ -180,6 +180,9 @@ class _TableReader:
         self.caption_setting = words.setting_in(caption)
         self.acc_caption = names_accuracy(caption)
         self.other_caption = names_other_metric(caption) and not self.acc_caption
+        # An ImageNet caption with no other quantity in it reports accuracies (its default metric).
+        self.imagenet_caption = not (names_other_metric(caption) or names_quantity(caption)) and any(
+            d.startswith("imagenet") for d in eval_datasets(caption))
         self.ablation = is_ablation(caption)
         self.caption_ours = marked(caption)
         self.shaded_ours = shaded_means_ours(caption + " " + notes)
@@ -222,8 +225,8 @@ class _TableReader:
 
     def _dataset(self, col: Column, row: _Row) -> str | None:
         """The column's dataset id for this row; "" when nothing on the page names one."""
-        if col.role == "name" and not (self.acc_caption or names_accuracy(row.group)):
-            return None
+        if col.role == "name" and not (self.acc_caption or names_accuracy(row.group) or self.imagenet_caption):
+            return None             # numbers under method names: accuracies only if the caption says so
         if col.role == "implicit" and self.other_caption:
             return None
         for found in (col.datasets, datasets_in(row.group)):

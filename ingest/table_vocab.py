@@ -160,8 +160,18 @@ def names_accuracy(text: str) -> bool:
     return bool(ACC_CONTEXT_RE.search(text or ""))
 
 
+_QUANTITY_RE = re.compile(r"throughput|latency|memory|\btime\b|speed|\bflops\b|#?\s?param|epochs?\b|\bcost\b"
+                          r"|\bfps\b", re.I)
+
+
 def names_other_metric(text: str) -> bool:
+    """True when `text` (a caption) speaks of another metric (FID, mIoU, error, ...)."""
     return bool(OTHER_METRIC_RE.search(text or "") or ERR_RE.search(text or ""))
+
+
+def names_quantity(text: str) -> bool:
+    """True when `text` (a caption) speaks of a cost or size (latency, memory, epochs, ...)."""
+    return bool(_QUANTITY_RE.search(text or ""))
 
 
 class Words:

@@ -236,3 +236,11 @@ def test_a_caption_about_our_models_makes_uncited_unmarked_rows_the_papers_own()
                       ["DeiT-B <cite>[4]</cite>", "81.8"], ["Ours-B", "82.6"])
     assert {(r["model"], r["role"]) for r in extract_table_values(mixed)} == {("DeiT-B", "baseline"),
                                                                              ("Ours-B", "proposed")}
+
+
+def test_method_columns_under_an_imagenet_caption_without_another_quantity():
+    header = ["model", "LN", "DyT"]
+    assert len(extract_table_values(one_table("Comparison of normalization layers on ImageNet-1K.", header,
+                                              ["ViT-B", "82.3", "82.5"]))) == 2
+    assert extract_table_values(one_table("Training time on ImageNet-1K (hours).", header,
+                                          ["ViT-B", "31.2", "29.8"])) == []
