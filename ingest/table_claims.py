@@ -9,10 +9,14 @@ Which cells count. A column counts when it holds accuracies on an ImageNet datas
 - its header names the metric (top-1, top-5, accuracy) or only a dataset or setting
   ("ImageNet-1K", "IN-A", "Linear"); columns with no such word (a method per column, "LN |
   DyT") count only when the block has no named accuracy column and the caption (or the group
-  row) speaks of accuracy;
+  row) speaks of accuracy, or names ImageNet and no other quantity; their values must be
+  written with a decimal point or "%" and be at least 1 (else they are recipe settings);
 - its dataset comes from the header, else the group row above the cell, else the caption
-  (+ the float's footnotes) when it names ImageNet-1K as its only evaluation set; only when
-  the table names no dataset anywhere, the paper's text around the table decides.
+  (+ the float's footnotes, + the corner header) when it names ImageNet-1K as its only
+  evaluation set besides the sets other columns name and dense-task sets (COCO, ADE20K);
+  only when the table names no dataset anywhere, the paper's text around the table decides.
+Rows labelled "Average" or "Δ" are skipped. A table listing models across the top and
+benchmarks down the side is read transposed (records keep the page's row and column).
 ImageNet variants (V2, ReaL, -A, -R, Sketch, ...) are kept under their own ids, never as
 `imagenet-1k`; columns of other datasets, other metrics (AP, mIoU, FID, error), changes ("↑0.2",
 "Δ") and averages give nothing. A column headed as accuracy ("0-shot Acc.") whose dataset
