@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from ingest.html_tables import Page, PageTable, read_page
 from ingest.table_cells import (MARK_CHARS, clean_model, has_text_citation, parse_flops, parse_pair,
@@ -191,7 +192,6 @@ class _TableReader:
         self.caption_ours = marked(caption)
         self.shaded_ours = shaded_means_ours(caption + " " + notes)
         self.marks = {m.group(1): m.group(2) for m in _MARK_DEF_RE.finditer(caption + " " + notes)}
-        self._table_dataset: list[str | None] = []
 
     def records(self, arxiv_id: str | None) -> list[dict]:
         out = []
@@ -237,11 +237,10 @@ class _TableReader:
             evaluated = [d for d in found if d != "pretrain"]
             if evaluated:
                 return evaluated[0]
-        if not self._table_dataset:
-            self._table_dataset.append(self._caption_or_context_dataset())
-        return self._table_dataset[0]
+        return self.table_dataset
 
-    def _caption_or_context_dataset(self) -> str | None:
+    @cached_property
+    def table_dataset(self) -> str | None:
         """The evaluation set the table names outside its value headers — caption, notes, the
         corner / label-column headers — else, when the table names no dataset at all, the text
         around it: "imagenet-1k", "" when nothing names one, None otherwise. Sets the value
