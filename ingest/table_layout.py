@@ -14,6 +14,7 @@ spanning "ImageNet-1K" over "top-1 | top-5" gives "ImageNet-1K top-1", "ImageNet
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ingest.table_cells import parse_pair, parse_value
@@ -76,6 +77,17 @@ def _labelless(grid: Grid, r: int) -> bool:
     return (first is not None and first.row != r and not any(not is_number(c) for c in _origins(grid, r)))
 
 
+_HEADER_WORD_RE = re.compile(r"\W*(?:models?|methods?|backbones?|arch\.?|architectures?|networks?|encoders?"
+                             r"|approach(?:es)?|name|setting|config(?:uration)?)\W*", re.I)
+
+
+def _names_columns(grid: Grid, r: int) -> bool:
+    """A first row with numbers ("1% | 10%" label fractions, "224 | 384" resolutions) that is
+    still a header: its first cell is a column name such as "Method"."""
+    cells = _origins(grid, r)
+    return bool(cells) and bool(_HEADER_WORD_RE.fullmatch(cells[0].text))
+
+
 def header_parts(grid: Grid, rows: list[int], c: int) -> list[str]:
     """The distinct header cell texts above column `c`, top to bottom."""
     parts: list[str] = []
@@ -100,7 +112,8 @@ def read_layout(grid: Grid) -> Layout:
         kind = _row_kind(grid, r)
         if kind == "text" and (not block.data_rows or _header_like(grid, r)):
             kind = "header"
-        if kind == "data" and not block.data_rows and block.header_rows and _labelless(grid, r):
+        if kind == "data" and not block.data_rows and (
+                block.header_rows and _labelless(grid, r) or not block.header_rows and _names_columns(grid, r)):
             kind = "header"
         if kind == "header":
             if block.data_rows:          # a header after data: a new stacked sub-table

@@ -152,3 +152,10 @@ def test_subscripts_are_written_after_an_underscore_and_row_colour_shades_its_ce
     assert math.core == "AP_50"
     g = grid_of('<table><tr style="background-color:#BFBFBF;"><td>16</td><td>81.4</td></tr></table>')
     assert g.cells[0][0].shaded and g.cells[0][1].shaded
+
+
+def test_a_first_row_of_numbers_under_a_column_name_is_the_header():
+    g = grid_of('<table><tr><td>Method</td><td>Arch</td><td>1%</td><td>10%</td></tr>'
+                '<tr><td>SimCLR</td><td>R50</td><td>48.3</td><td>65.6</td></tr></table>')
+    layout = read_layout(g)
+    assert layout.kinds == ["header", "data"] and layout.blocks[0].headers[2:] == ["1%", "10%"]
