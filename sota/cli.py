@@ -360,6 +360,16 @@ def extract():
         sys.exit(1)
 
 
+@cli.command("extract-tables")
+def extract_tables():
+    """Read JSON lines {"id","html"} (arXiv HTML pages) on stdin; write one JSON line per
+    ImageNet accuracy found in their result tables."""
+    from ingest.extract_tables_jsonl import extract_tables_stream
+
+    if extract_tables_stream(sys.stdin, sys.stdout, sys.stderr):
+        sys.exit(1)
+
+
 def serve_command(path: Path, host: str, port: int, no_sql: bool) -> list[str]:
     return [sys.executable, "-m", "db.serve", str(path), "--host", host, "--port", str(port)] + (
         ["--no-sql"] if no_sql else [])
