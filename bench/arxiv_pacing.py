@@ -8,6 +8,7 @@ spacing never below it. --quick asks 3 pages, the full run 6.
 """
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time
@@ -102,8 +103,13 @@ def run(out: Path, quick: bool, notes: list[str]) -> list[Row]:
     db = out / "pacing.db"
     remove_db(db)
     with PagedFeedServer(total) as server:
-        spent, code = run_timed(sota_cmd("crawl", "arxiv", "--db", str(db), "--replay", server.base_url,
-                                         "--url", query_url("abs:ImageNet", 0, PAGE_SIZE)), out / "pacing.log")
+        # The loopback server stands in for arXiv: the real floor, not replay's scaled one.
+        os.environ["SOTA_REPLAY_FLOOR_SCALE"] = "1"
+        try:
+            spent, code = run_timed(sota_cmd("crawl", "arxiv", "--db", str(db), "--replay", server.base_url,
+                                             "--url", query_url("abs:ImageNet", 0, PAGE_SIZE)), out / "pacing.log")
+        finally:
+            del os.environ["SOTA_REPLAY_FLOOR_SCALE"]
     papers = sqlite3.connect(db).execute("SELECT count(*) FROM papers").fetchone()[0]
     remove_db(db)
     if code != 0 or len(server.hits) != pages or papers != total:

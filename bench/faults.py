@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import os
 import socket
 import sqlite3
 import subprocess
@@ -325,7 +326,9 @@ def sota_crawl(db: Path, source: str, urls: list[str], replay: str) -> tuple[int
     cmd = [sys.executable, "-m", "sota", "crawl", source, "--db", str(db), "--replay", replay,
            "--timeout", str(CRAWL_TIMEOUT)] + sum((["--url", u] for u in urls), [])
     started = time.monotonic()
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=WALL_LIMIT, cwd=ROOT)
+    # The fault server stands in for the real hosts: their real pacing floors, not replay's scaled ones.
+    env = {**os.environ, "SOTA_REPLAY_FLOOR_SCALE": "1"}
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=WALL_LIMIT, cwd=ROOT, env=env)
     return proc.returncode, proc.stderr, time.monotonic() - started
 
 

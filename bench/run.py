@@ -5,9 +5,10 @@ ratio), pass/fail; then notes (how each figure was measured, where the query pla
 last line `bench: N/M targets met`. Exit code 0 whether targets pass or not: the bench reports.
 A benchmark that cannot run prints `error` in its rows (and its traceback on stderr).
 
-Benchmarks: 1 extraction (bench.extraction.run), 2 ingest write path (bench.write_path),
-3 recrawl (bench.recrawl), 4 query growth (bench.query_growth), 5 arXiv pacing
-(bench.arxiv_pacing), 6 memory (bench.recrawl's crawl peak + bench.memory's daemon growth).
+Benchmarks: 1 extraction (bench.extraction.run), 1b tables (bench.tables.run), 2 ingest write
+path (bench.write_path), 3 recrawl and reprocess (bench.recrawl), 4 query growth
+(bench.query_growth), 5 arXiv pacing (bench.arxiv_pacing), 6 memory (bench.recrawl's crawl peak +
+bench.memory's daemon growth).
 --quick runs the same code on reduced sizes (CI).
 """
 from __future__ import annotations
@@ -28,6 +29,8 @@ EXPECTED = {
     "extraction": ["extraction: precision (core claims)", "extraction: recall (core claims)",
                    "extraction: F1 (core claims)", "extraction: setting accuracy",
                    "extraction: abstracts/s vs bare regex"],
+    "tables": ["tables: precision (paper, table, value)", "tables: recall (paper, table, value)",
+               "tables: role accuracy (matched)", "tables: look-alike cells", "tables: pages/s"],
     "ingest": ["ingest: save_items rows/s vs sqlite3 executemany", "ingest: sota crawl timm vs sqlite-utils insert --csv (CSV rows/s)"],
     "recrawl": ["recrawl: unchanged second crawl vs first crawl (s)",
                 "recrawl: result rows written by the unchanged crawl",
@@ -39,16 +42,18 @@ EXPECTED = {
 }
 
 
-def extraction(out: Path, quick: bool, notes: list[str]) -> list[Row]:
-    from bench import extraction as ext
+def module_rows(name: str, label: str):
+    """A benchmark module whose `run(quick)` returns dict rows (figure, value, baseline, ratio,
+    target, pass): its rows under `label: `."""
+    def call(out: Path, quick: bool, notes: list[str]) -> list[Row]:
+        import importlib
 
-    rows = []
-    for r in ext.run(quick):
-        ratio = r["ratio"]
-        rows.append(Row(f"extraction: {r['figure']}", r["value"], r["baseline"], ratio, r["target"], r["pass"]))
-    notes.append(f"extraction: bench.extraction.run(quick={quick}) "
-                 f"({'5,000' if quick else '100,000'} abstracts), rows as that module reports them")
-    return rows
+        rows = [Row(f"{label}: {r['figure']}", r["value"], r["baseline"], r["ratio"], r["target"], r["pass"])
+                for r in importlib.import_module(f"bench.{name}").run(quick)]
+        notes.append(f"{label}: bench.{name}.run(quick={quick}), rows as that module reports them "
+                     f"(python -m bench.{name} for its own notes)")
+        return rows
+    return call
 
 
 def fmt(value) -> str:
@@ -123,7 +128,8 @@ def main(argv: list[str] | None = None) -> int:
             return importlib.import_module(f"bench.{name}").run(out, quick, notes)
         return call
 
-    benches = {"extraction": extraction, "ingest": module("write_path"), "recrawl": recrawl,
+    benches = {"extraction": module_rows("extraction", "extraction"), "tables": module_rows("tables", "tables"),
+               "ingest": module("write_path"), "recrawl": recrawl,
                "query": module("query_growth"), "arxiv": module("arxiv_pacing"), "memory": memory}
     for name, bench in benches.items():
         if args.only and name not in args.only:

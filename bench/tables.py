@@ -27,7 +27,6 @@ import random
 import statistics
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 import lxml.html
@@ -194,7 +193,7 @@ def run(quick: bool = False) -> list[dict]:
         _row("role accuracy (matched)", q["role accuracy"], target=f">= {TARGETS['role accuracy']}"),
         _row("setting accuracy (matched)", q["setting accuracy"]),
         _row("look-alike cells", q["look-alike cells"], target="<= 0"),
-        _row(f"ImageNet-1K top-1 cells / labels", q["cells"], baseline=q["labels"]),
+        _row("ImageNet-1K top-1 cells / labels", q["cells"], baseline=q["labels"]),
         _row("pages/s, labelled pages vs bare parse", ours_s, bare_s, None, None) | {"ratio": ratio_s},
         _row(f"pages/s, {mb:.1f} MB pages vs bare parse", ours_b, bare_b,
              f">= {TARGETS['pages/s']}", ours_b) | {"ratio": ratio_b},

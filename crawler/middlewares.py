@@ -10,6 +10,7 @@ import asyncio
 import fcntl
 import hashlib
 import json
+import os
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -23,7 +24,7 @@ from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.response import response_status_message
 
 from crawler.archive import ResponseArchive
-from crawler.policy import FLOOR_MARGIN, backoff_seconds, floor_for
+from crawler.policy import FLOOR_MARGIN, REPLAY_FLOOR_SCALE, backoff_seconds, floor_for
 from crawler.replay import replay_url
 from crawler.robots import RobotsCache
 from crawler.validators import conditional_headers, unchanged
@@ -155,17 +156,21 @@ class PacingMiddleware:
     request to such a host, wait until the floor has passed since the last request any crawl of
     this database made to it. The clock is a file per domain in PACE_DIR, read and written under
     an exclusive lock (held only to read and stamp, never while waiting). Sees the production URL
-    (it runs before the replay rewrite), so the floor holds under --replay too."""
+    (it runs before the replay rewrite); under --replay floors are scaled (policy
+    REPLAY_FLOOR_SCALE): the mirror is ours, the order and spacing logic is the same."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, scale: float = 1.0):
         self.root = root
+        self.scale = scale
 
     @classmethod
     def from_crawler(cls, crawler):
         root = crawler.settings.get("PACE_DIR")
         if not root:
             raise NotConfigured
-        return cls(Path(root))
+        replay = bool(crawler.settings.get("REPLAY_BASE_URL"))
+        scale = float(os.environ.get("SOTA_REPLAY_FLOOR_SCALE", REPLAY_FLOOR_SCALE)) if replay else 1.0
+        return cls(Path(root), scale)
 
     async def process_request(self, request, spider=None):
         # The replay rewrite sends the same attempt through the chain again: pace each attempt
@@ -181,7 +186,7 @@ class PacingMiddleware:
         self.root.mkdir(parents=True, exist_ok=True)
         path = self.root / f"{domain}.clock"
         while True:
-            wait = _stamp_if_due(path, seconds + FLOOR_MARGIN)
+            wait = _stamp_if_due(path, seconds * self.scale + FLOOR_MARGIN)
             if wait <= 0:
                 return None
             await asyncio.sleep(wait)

@@ -178,6 +178,18 @@ def m007_derivation(db: Database) -> None:
                                "leaderboard": int}, pk="metric")
 
 
+@migrations()
+def m060_paper_pages(db: Database) -> None:
+    """Which version of each paper a page source (arxiv_html) has read, or found no page for:
+    a paper is asked again only when a new version appears."""
+    db["paper_pages"].create(
+        {"source": str, "paper_id": str, "version": int, "status": str, "url": str, "run": int,
+         "checked_at": str},
+        pk=("source", "paper_id", "version"),
+        foreign_keys=[("run", "crawl_runs", "id")],
+    )
+
+
 def ensure_db_shape(db: Database) -> list[str]:
     """Apply pending migrations and refresh the views; return the migrations applied."""
     from db.views import ensure_views

@@ -23,6 +23,7 @@ from crawler.replay import ReplayServer
 from crawler.sources import get_source, source_query
 from crawler.validators import preflight
 from db.connect import open_db, write_transaction
+from db.paper_pages import pending_papers, record_states
 from db.runs import advance_cursor, finish_run, get_cursor, start_run
 from ingest.load import LoadCounts, read_jsonl, save_items, save_responses
 from ingest.reconcile import reconcile_if_needed
@@ -150,8 +151,15 @@ def crawl_source(db_path: Path, source: str, urls: list[str] | None = None,
     query = source_query(conf, urls)
     since, until = backfill or (get_cursor(db, source, query), None)
     validators = write_validators(db, source, out_dir)
-    start = load_pages(source, conf).start_urls(urls, since, until)
+    pages = load_pages(source, conf)
+    targets = paper_targets(db, source, conf, pages) if not urls else []
+    if targets:
+        urls = [t["url"] for t in targets]
+    start = pages.start_urls(urls, since, until)
     summary, error = _unchanged_summary(conf, start, out_dir, validators, replay_base, backfill), None
+    if conf.get("targets") and not start:
+        # Every stored paper's page is read at its current version: nothing to ask.
+        summary = {"errors": [], "incremental": True}
     if summary is None:
         summary, error = fetch_source(source, out_dir, urls, replay_base, timeout, since, until, stop)
     if error == INTERRUPTED:
@@ -175,12 +183,39 @@ def crawl_source(db_path: Path, source: str, urls: list[str] | None = None,
             message = errors[0] + (f" (+{len(errors) - 1} more)" if len(errors) > 1 else "")
         if status == "ok" and summary.get("cursor"):
             advance_cursor(db, source, summary["query"], summary["cursor"])
+        if targets:
+            record_states(db, source, run_id, target_states(db, run_id, targets, summary))
         finish_run(db, run_id, status, counts, message, _keep_archive(out_dir))
     db.close()
     outcome = RunOutcome(source, run_id, status, counts, message, time.monotonic() - started,
                          unchanged=len(unchanged), kind=kind)
     log.log(logging.WARNING if status != "ok" else logging.INFO, "%s", outcome.line())
     return outcome
+
+
+def paper_targets(db, source: str, conf: dict, pages) -> list[dict]:
+    """For a source that reads stored papers' pages (`targets = "imagenet_papers"`): the papers
+    it has not read at their current version, with the URL its page object asks for each."""
+    if conf.get("targets") != "imagenet_papers":
+        return []
+    return [{"paper_id": pid, "version": version, "url": pages.target_url(pid)}
+            for pid, version in pending_papers(db, source, int(conf.get("max_targets", 60)))]
+
+
+def target_states(db, run_id: int, targets: list[dict], summary: dict) -> list[dict]:
+    """What this run found for each target: 'none' when its page and fallbacks were missing,
+    'ok' when a page answered (200, or unchanged); nothing when the run could not tell."""
+    missing = set(summary.get("missing") or [])
+    answered = {r[0] for r in db.execute(
+        "SELECT url FROM responses WHERE crawl_run = ? AND status IN (200, 304)", [run_id])}
+    fell_back = dict(line.split(" -> ", 1) for line in summary.get("fell_back") or [])
+    states = []
+    for t in targets:
+        if t["url"] in missing:
+            states.append({**t, "status": "none"})
+        elif t["url"] in answered or fell_back.get(t["url"]) in answered:
+            states.append({**t, "status": "ok", "url": t["url"] if t["url"] in answered else fell_back[t["url"]]})
+    return states
 
 
 def _keep_archive(out_dir: Path) -> str | None:

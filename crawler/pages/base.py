@@ -81,6 +81,10 @@ class SourcePages:
         """Parse `url` even when it did not change (context, or a page that leads to others)."""
         return self.context(url)
 
+    def target_url(self, paper_id: str) -> str:
+        """The URL of a stored paper's page, for sources that read papers (`targets`)."""
+        raise NotImplementedError(f"{type(self).__name__} reads no papers' pages")
+
     def fallback(self, url: str) -> str | None:
         """Where to look when `url` answers 404 (another rendering or capture of the same
         content), or None. Default: the registry's `fallbacks` table (url → url)."""
