@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-NAMES = ("aliases", "corpora", "settings", "metrics")
+NAMES = ("aliases", "corpora", "settings", "metrics", "identity")
 ENV = "SOTA_RULES"
 
 _lock = threading.Lock()

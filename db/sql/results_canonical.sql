@@ -2,10 +2,13 @@
 -- protocol: end-to-end supervised results (fine-tuned, from scratch, or unstated) compare with
 -- each other; zero-shot, linear-probe, few-shot and semi-supervised results stand apart.
 -- score: higher is better for every metric (error rates are negated).
+-- canonical_key: the trained model (model_map; model_paper_map when the name is used by several
+-- papers, each paper's own model); family: the browsing level above it ("ViT-H").
 CREATE VIEW results_canonical AS
 SELECT r.*,
-       m.canonical_key,
+       coalesce(mp.canonical_key, m.canonical_key) AS canonical_key,
        c.name AS canonical,
+       c.family AS family,
        coalesce(s.tier, 9) AS tier,
        CASE WHEN r.setting IS NULL OR r.setting IN ('finetuned', 'from_scratch') THEN 'supervised'
             ELSE r.setting END AS protocol,
@@ -15,7 +18,9 @@ SELECT r.*,
        p.url AS paper_url,
        p.arxiv_id AS arxiv_id
 FROM results r
-JOIN model_map m ON m.source = r.source AND m.model = r.model
-JOIN canonical_models c ON c.key = m.canonical_key
-LEFT JOIN sources s ON s.name = r.source
 LEFT JOIN papers p ON p.id = r.paper_id
+JOIN model_map m ON m.source = r.source AND m.model = r.model
+LEFT JOIN model_paper_map mp ON mp.source = r.source AND mp.model = r.model
+      AND mp.paper = coalesce(p.arxiv_id, r.paper_id, '')
+JOIN canonical_models c ON c.key = coalesce(mp.canonical_key, m.canonical_key)
+LEFT JOIN sources s ON s.name = r.source
