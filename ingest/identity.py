@@ -141,7 +141,7 @@ def _take_corpus(text: str, fields: dict) -> str:
             fields.setdefault("extra_data", False)
             text = text[:idx] + " " + text[idx + len(phrase):]
             lowered = text.lower()
-    for match in list(corpus_pattern().finditer(text)):
+    for match in list(vocab.memo("corpus_pattern", corpus_pattern).finditer(text)):
         corpus = corpus_from_text(match.group(0))
         if corpus:
             fields.setdefault("corpus", corpus)
@@ -280,8 +280,8 @@ def _qualifier(text: str, fields: dict) -> None:
         fields["family"] = fam
         return
     methods, noise = vocab.methods(), set(vocab.words("noise"))
-    if tokens and "".join(tokens) in methods and not fields.get("method"):
-        fields["method"] = methods["".join(tokens)]       # "(semi-weakly sup.)"
+    if tokens and key("".join(tokens)) in methods and not fields.get("method"):
+        fields["method"] = methods[key("".join(tokens))]       # "(semi-weakly sup.)"
         return
     # a family named in passing describes the architecture: "BEiT-L (ViT; ...)", "BiT-M (ResNet)"
     tokens = [t for t in tokens if not vocab.family_of(t)]

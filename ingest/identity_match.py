@@ -38,6 +38,7 @@ class Unit:
     signature: Identity | None = None            # from the name alone (one source's spellings)
     measured: bool = False
     tier: int = 9
+    no_extra: bool = False        # a leaderboard row says "no additional data" (weak: often unflagged)
 
     @property
     def name(self) -> tuple[str, str]:
@@ -350,19 +351,27 @@ def _attach_timm(units, groups, reasons, reviews, rejected, accepted) -> None:
         if not u.measured:
             members[groups.find(i)].append(i)
     claims: list[tuple[float, int, int]] = []
+    all_timm = [t for ts in timm_by_family.values() for t in ts]
     for root, idx in members.items():
         ident = _merged_identity(units, idx)
-        if ident.title_name or not ident.compare_family:
-            continue
         reported = [v for i in idx for v in _top1(units[i])]
         anchor = units[idx[0]]
-        if not reported or not anchor.paper:
+        if not reported or not anchor.paper or not (ident.compare_family or ident.title_name):
             continue
+        no_extra = any(units[i].no_extra for i in idx)
         scored = []
-        for t in timm_by_family.get(ident.compare_family, []):
+        # a name that is its paper's title stands for the paper's headline model: any checkpoint
+        # released with that paper may be it, and only the value can say which
+        pool = all_timm if ident.title_name else timm_by_family.get(ident.compare_family, [])
+        for t in pool:
             if t in accepted_timm or any(frozenset((i, t)) in rejected for i in idx):
                 continue
-            if not _timm_fits(ident, units[t].identity) or not _family_papers(anchor, units[t]):
+            tid = units[t].identity
+            if not ident.title_name and not _timm_fits(ident, tid):
+                continue
+            if no_extra and tid.corpus and not ident.corpus and not (ident.method and ident.method == tid.method):
+                continue    # the leaderboard says IN-1K only and nothing in the name says otherwise
+            if not _family_papers(anchor, units[t]):
                 continue
             diff = min(abs(m[0] - r[0]) for m in _top1(units[t]) for r in reported) if _top1(units[t]) else 99
             if diff <= tolerance:

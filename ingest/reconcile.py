@@ -76,31 +76,34 @@ def load_units(db: Database) -> list[Unit]:
     tiers = {r["name"]: r["tier"] if r["tier"] is not None else MEASURED_TIER
              for r in db.query("SELECT name, tier FROM sources")}
     known_corpora = set(corpus_names())
-    rows = db.query(
+    rows = db.execute(
         "SELECT r.source, r.model, coalesce(p.arxiv_id, r.paper_id, '') AS paper, p.title, r.kind, "
         "r.dataset, r.metric, r.value, r.raw_value, r.setting, r.extra_data, r.extra_data_corpus "
         "FROM results r LEFT JOIN papers p ON p.id = r.paper_id "
         "ORDER BY r.source, r.model, paper, r.id")
     units: dict[tuple, Unit] = {}
     data: dict[tuple, list] = defaultdict(list)
-    for r in rows:
-        k = (r["source"], r["model"], r["paper"])
+    protocols: dict = {}
+    for source, model, paper, title, kind, dataset, metric, value, raw, setting, extra_data, corpus in rows:
+        k = (source, model, paper)
         unit = units.get(k)
         if unit is None:
-            unit = units[k] = Unit(r["source"], r["model"], r["paper"], r["title"], Identity(),
-                                   measured=r["kind"] == "measured", tier=tiers.get(r["source"], MEASURED_TIER))
-        metric, value, raw = r["metric"], r["value"], r["raw_value"] or str(r["value"])
+            unit = units[k] = Unit(source, model, paper, title, Identity(), measured=kind == "measured",
+                                   tier=tiers.get(source, MEASURED_TIER))
+        raw = raw or str(value)
         if metric in _ERR:
             places = len(raw.strip().rstrip("%").split(".", 1)[1]) if "." in raw else 0
             metric, value = _ERR[metric], round(100 - value, 6)
             raw = f"{value:.{places}f}"
-        try:
-            protocol = protocol_of(r["setting"]) if r["setting"] else UNSTATED
-        except KeyError:
-            protocol = r["setting"]
-        unit.values.setdefault((r["dataset"], metric, protocol), []).append((value, raw))
-        corpus = r["extra_data_corpus"] if r["extra_data_corpus"] in known_corpora else None
-        data[k].append((corpus, None if r["extra_data"] is None else bool(r["extra_data"])))
+        protocol = protocols.get(setting)
+        if protocol is None:
+            try:
+                protocol = protocols[setting] = protocol_of(setting) if setting else UNSTATED
+            except KeyError:
+                protocol = protocols[setting] = setting
+        unit.values.setdefault((dataset, metric, protocol), []).append((value, raw))
+        data[k].append((corpus if corpus in known_corpora else None,
+                        None if extra_data is None else bool(extra_data)))
     for k, unit in units.items():
         if unit.measured and is_timm_name(unit.model):
             unit.identity = parse_timm(unit.model)
@@ -108,8 +111,9 @@ def load_units(db: Database) -> list[Unit]:
             unit.identity = parse_name(unit.model, unit.title)
         unit.signature = unit.identity
         corpus = next((c for c, _ in data[k] if c), None)
-        flags = {e for _, e in data[k] if e is not None}
-        extra = True if corpus or True in flags else (False if flags == {False} else None)
+        # a leaderboard's "no additional data" is often just unflagged: only a yes is evidence
+        extra = True if corpus or any(e for _, e in data[k]) else None
+        unit.no_extra = not extra and any(e is False for _, e in data[k])
         if not unit.measured:
             unit.identity = with_data(unit.identity, corpus, extra)
     return list(units.values())
@@ -125,9 +129,10 @@ def decisions(db: Database) -> list[dict]:
 def reconcile(db: Database) -> dict:
     """Recompute the model map; write only the rows that changed. Returns counts."""
     linked = link_papers(db)
-    units = load_units(db)
-    result = match(units, decisions(db))
-    models, names, papers = _canonical(units, result)
+    with vocab.pinned():
+        units = load_units(db)
+        result = match(units, decisions(db))
+        models, names, papers = _canonical(units, result)
     written = _write(db, units, result, models, names, papers)
     conflicts = save_conflicts(db)
     return {"models": len(models), "names": len(names), "papers_linked": linked,
