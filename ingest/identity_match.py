@@ -245,7 +245,8 @@ def _within_paper(units, members, groups, reasons, reviews, rejected) -> None:
         elif strength >= 1 and (i < j or not back):
             reviews.append(Review(i, j, "same paper; the names may be one model",
                                   _evidence(units[i], units[j], [units[t] for _, _, t in top])))
-    for strength, i, j, why in sorted(edges, key=lambda e: (-e[0], units[e[1]].tier, e[1], e[2])):
+    # the less canonical name (an abstract's) joins the more canonical one and carries the reason
+    for strength, i, j, why in sorted(edges, key=lambda e: (-e[0], -units[e[1]].tier, e[1], e[2])):
         if groups.union(j, i):
             reasons.setdefault(i, f"{why} as {units[j].source} '{units[j].model}'")
 
@@ -259,8 +260,8 @@ def _strength(a: Unit, b: Unit) -> tuple[int, str]:
     relation = value_relation(a, b)
     if relation == "equal":
         return 3, "same paper + same value"
-    if a.identity.title_name or b.identity.title_name:
-        return 0, ""
+    if a.identity.title_name or b.identity.title_name or "ensemble" in loose:
+        return 0, ""    # a paper's title or a soup / ensemble name meets a model by its value only
     if not loose and relation == "none":
         return 2, "same paper + same fields"
     if relation == "differ" and loose:
