@@ -49,6 +49,7 @@ class Identity:
     marks: str = ""             # "+", "++", "*", "†"
     origin: str = ""            # timm: who trained the weights ("authors", "timm", "torchvision")
     papers: tuple[str, ...] = ()     # timm: papers whose released weights these are
+    tagged_paper: bool = False  # timm: the tag itself names the paper (`wsl`, `ns`), not the family
     title_name: bool = False    # the name is its paper's title: the paper's headline model
     extras: tuple[str, ...] = field(default=())  # arch words that are neither size nor recipe
 

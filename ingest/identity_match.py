@@ -218,6 +218,23 @@ def _within_paper(units, members, groups, reasons, reviews, rejected) -> None:
         for j in same[1:]:
             if groups.union(same[0], j, allow_same_source=True):
                 reasons[j] = f"same fields as '{units[same[0]].model}' in {units[j].source} (protocol words aside)"
+    # 1b. One source, one model under two protocols: the zero-shot "Florence-CoSwin-H (@384pix)"
+    # and the fine-tuned "Florence-CoSwin-H" — compatible fields, no protocol in common, and
+    # each the other's only such name.
+    by_root: dict[int, list[int]] = defaultdict(list)
+    for i in members:
+        by_root[groups.find(i)].append(i)
+    partners: dict[int, list[int]] = defaultdict(list)
+    roots = sorted(by_root)
+    for x in roots:
+        for y in roots:
+            if x < y and _one_model_two_protocols(units, by_root[x], by_root[y], rejected):
+                partners[x].append(y)
+                partners[y].append(x)
+    for x, ys in partners.items():
+        y = ys[0]
+        if len(ys) == 1 and len(partners[y]) == 1 and x < y and groups.union(x, y, allow_same_source=True):
+            reasons[y] = f"same paper and source as '{units[x].model}': one model under two protocols"
     # 2. Across sources: each name's best match per other source, kept only when unique and
     # mutual; strongest first, one group of a source per model.
     best: dict[tuple, tuple] = {}
@@ -249,6 +266,26 @@ def _within_paper(units, members, groups, reasons, reviews, rejected) -> None:
     for strength, i, j, why in sorted(edges, key=lambda e: (-e[0], -units[e[1]].tier, e[1], e[2])):
         if groups.union(j, i):
             reasons.setdefault(i, f"{why} as {units[j].source} '{units[j].model}'")
+
+
+def _one_model_two_protocols(units: list[Unit], xs: list[int], ys: list[int], rejected: set) -> bool:
+    """Two groups of one source's names: no protocol in common, the same pre-training method,
+    and every pair of names compatible."""
+    if {units[i].source for i in xs} != {units[j].source for j in ys} or len({units[i].source for i in xs}) != 1:
+        return False
+    if {p for i in xs for p in _protocols(units[i])} & {p for j in ys for p in _protocols(units[j])}:
+        return False
+    for i in xs:
+        for j in ys:
+            a, b = units[i].signature or units[i].identity, units[j].signature or units[j].identity
+            if frozenset((i, j)) in rejected or a.method != b.method or not compare(a, b)[0]:
+                return False
+    return True
+
+
+def _protocols(u: Unit) -> set[str]:
+    """The protocols a unit's numbers were obtained under (unstated counts as supervised)."""
+    return {"supervised" if p == UNSTATED else p for _, _, p in u.values}
 
 
 def _strength(a: Unit, b: Unit) -> tuple[int, str]:
@@ -370,8 +407,9 @@ def _attach_timm(units, groups, reasons, reviews, rejected, accepted) -> None:
             tid = units[t].identity
             if not ident.title_name and not _timm_fits(ident, tid):
                 continue
-            if no_extra and tid.corpus and not ident.corpus and not (ident.method and ident.method == tid.method):
-                continue    # the leaderboard says IN-1K only and nothing in the name says otherwise
+            if (no_extra and tid.corpus and not ident.corpus and not tid.tagged_paper
+                    and not (ident.method and ident.method == tid.method)):
+                continue    # the leaderboard says IN-1K only; neither the name nor the tag's paper says otherwise
             if not _family_papers(anchor, units[t]):
                 continue
             diff = min(abs(m[0] - r[0]) for m in _top1(units[t]) for r in reported) if _top1(units[t]) else 99

@@ -54,7 +54,7 @@ def parse_timm(name: str, pretrain: str | None = None) -> Identity:
         width=fields.get("width", ""), patch=fields.get("patch"), resolution=fields.get("resolution"),
         corpus=corpus, extra_data=corpus is not None, method=fields.get("method", ""),
         distilled=bool(fields.get("distilled")), recipe=tuple(sorted(fields["recipe"])),
-        marks=fields.get("mark", ""), origin=origin, papers=papers,
+        marks=fields.get("mark", ""), origin=origin, papers=papers, tagged_paper=bool(fields["papers"]),
         extras=tuple(fields.get("extras", ())))
 
 
