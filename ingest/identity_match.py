@@ -338,10 +338,12 @@ def _top1(u: Unit) -> list[tuple]:
 
 
 def _timm_fits(g: Identity, t: Identity) -> bool:
+    """The checkpoint's fields agree with the paper's model (a model named without any size —
+    "GhostNetV2" in an abstract — fits every size; its number decides, see `_attach_timm`)."""
     if g.compare_family != t.compare_family:
         return False
     for name in ("size", "width"):
-        if getattr(g, name) != getattr(t, name):
+        if getattr(g, name) != getattr(t, name) and (g.size or g.width):
             return False
     for name in ("patch", "resolution"):
         x, y = getattr(g, name), getattr(t, name)
@@ -407,23 +409,33 @@ def _attach_timm(units, groups, reasons, reviews, rejected, accepted) -> None:
             tid = units[t].identity
             if not ident.title_name and not _timm_fits(ident, tid):
                 continue
-            if (no_extra and tid.corpus and not ident.corpus and not tid.tagged_paper
-                    and not (ident.method and ident.method == tid.method)):
-                continue    # the leaderboard says IN-1K only; neither the name nor the tag's paper says otherwise
             if not _family_papers(anchor, units[t]):
                 continue
             diff = min(abs(m[0] - r[0]) for m in _top1(units[t]) for r in reported) if _top1(units[t]) else 99
             if diff <= tolerance:
-                scored.append((diff, t))
+                doubted = (no_extra and tid.corpus and not ident.corpus and not tid.tagged_paper
+                           and not (ident.method and ident.method == tid.method))
+                scored.append((diff, t, doubted))
         scored.sort()
+        sizeless = not (ident.size or ident.width or ident.title_name)
+        exact: list = []
+        if sizeless:
+            exact = [x for x in scored if not (units[x[1]].identity.size or units[x[1]].identity.width)]
+            distinct = {round(v[0], 1) for v in reported}
+            if exact:
+                scored = exact
+            elif len(scored) > 1 or len(distinct) > 1:
+                continue    # a name without a size fits only one checkpoint near its one number
+        # the leaderboard says IN-1K only; neither the name nor the tag's paper says otherwise
+        scored = [(d, t) for d, t, doubted in scored if not doubted]
         if len(scored) > 1 and scored[1][0] - scored[0][0] < 0.05:
             reviews.append(Review(scored[0][1], idx[0], "released weights; two checkpoints fit",
                                   _evidence(units[scored[0][1]], anchor, [units[scored[1][1]]])))
             continue
         if scored:
-            claims.append((scored[0][0], root, scored[0][1]))
+            claims.append((sizeless and not exact, scored[0][0], root, scored[0][1]))
     taken: set[int] = set()
-    for diff, root, t in sorted(claims):
+    for _, diff, root, t in sorted(claims):    # names that state a size claim first
         if t in taken:
             continue
         taken.add(t)
