@@ -190,6 +190,25 @@ def m060_paper_pages(db: Database) -> None:
     )
 
 
+@migrations()
+def m020_identity(db: Database) -> None:
+    """Model identity: why each name maps where it does, a family level above the model, review
+    decisions on pairs of names (so they survive reprocessing), and per-paper models for a name
+    that several papers use ("ResNet-50" in five papers is five models)."""
+    db["model_map"].add_column("reason", str)
+    db["canonical_models"].add_column("family", str)
+    db["canonical_models"].add_column("paper", str)
+    db["canonical_models"].create_index(["family"])
+    for column in ("target_source", "target_model", "evidence"):
+        db["merge_reviews"].add_column(column, str)
+    db["model_paper_map"].create(
+        {"source": str, "model": str, "paper": str, "canonical_key": str, "reason": str},
+        pk=("source", "model", "paper"),
+        foreign_keys=[("canonical_key", "canonical_models", "key")],
+    )
+    db["model_paper_map"].create_index(["canonical_key"])
+
+
 def ensure_db_shape(db: Database) -> list[str]:
     """Apply pending migrations and refresh the views; return the migrations applied."""
     from db.views import ensure_views

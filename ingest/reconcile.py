@@ -1,17 +1,19 @@
-"""One model, many sources: map every source's model name to a canonical model.
+"""One trained model, many sources: map every source's model name to a canonical model.
 
-Names are matched on a normalised key, never on values: setting words in
-parentheses are dropped ("CoCa (finetuned)" → "CoCa"), size words become
-letters ("ConvNeXt V2-Huge" and timm's `convnextv2_huge.fcmae_ft_in22k_in1k_512`
-→ `convnextv2h`), and the person-edited rules in `rules/aliases.toml` come first.
-Papers link across sources by title (a PWC paper gets its arXiv id). A claim
-whose name matches nothing but whose paper's leaderboard rows contain it is
-proposed for review (`merge_reviews`), and merged only once accepted.
+Each name is parsed into identity fields (`ingest.identity`, `ingest.identity_timm`) and the
+names are grouped by the rules of `ingest.identity_match`: reported names join only within one
+paper (same value or fully stated equal fields), a timm checkpoint joins a paper's model only as
+that paper's released weights, and a reviewer's decision on a pair of names overrides both.
+Every map row says why (`model_map.reason`); every canonical model has a `family` for browsing
+("ViT-H": MAE's ViT-H, OpenCLIP's ViT-H, ...). A name several papers use ("ResNet-50") keeps a
+key of its own in `model_map` and one model per paper in `model_paper_map`.
 
-`reconcile(db)` is idempotent and writes only what changed.
+`reconcile(db)` is idempotent, writes only what changed, and reads nothing but `results`,
+`papers`, `sources` and the reviewers' decisions, so rebuilt results reconcile the same way.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter, defaultdict
 
@@ -19,50 +21,39 @@ from sqlite_utils import Database
 
 from db.runs import get_state, now_iso, set_state
 from ingest.conflicts import save_conflicts
-from rules.aliases import aliases, timm_families
+from ingest.identity import Identity, normalise_text, parse_name, spelled, with_data
+from ingest.identity_match import UNSTATED, Matching, Unit, match
+from ingest.identity_timm import is_timm_name, parse_timm
+from rules import identity as vocab
+from rules.corpora import names as corpus_names
 from rules.files import fingerprint
-from rules.settings import is_setting_phrase
+from rules.settings import is_setting_phrase, protocol_of
 
-SIZES = {"tiny": "t", "small": "s", "base": "b", "medium": "m", "large": "l", "huge": "h",
-         "giant": "g", "gigantic": "g", "enormous": "e"}
-_PARENS = re.compile(r"\(([^()]*)\)")
-_TIMM = re.compile(r"^[a-z0-9_]+(?:\.[a-z0-9_]+)?$")
-_TIMM_ARCH = re.compile(r"^([a-z0-9]+?)_(%s)(?:_|$)" % "|".join(SIZES))
 MEASURED_TIER = 9
+_PARENS = re.compile(r"\(([^()]*)\)")
+_ERR = {"top1_err": "top1_acc", "top5_err": "top5_acc"}
 
 
 def strip_setting(name: str) -> str:
     """Drop protocol words from parenthesised details: "BASIC-L (Lion, fine-tuned)" → "BASIC-L (Lion)"."""
-    def keep(match: re.Match) -> str:
-        parts = [p.strip() for p in match.group(1).split(",")]
+    def keep(m: re.Match) -> str:
+        parts = [p.strip() for p in m.group(1).split(",")]
         parts = [p for p in parts if p and not is_setting_phrase(p)]
         return f"({', '.join(parts)})" if parts else ""
     return re.sub(r"\s+", " ", _PARENS.sub(keep, name)).strip()
 
 
-def timm_display(model: str) -> str:
-    """`eva02_large_patch14_448.mim_m38m_ft_in22k_in1k` → "EVA-02-L"; unknown shapes keep the arch."""
-    arch = model.split(".", 1)[0]
-    match = _TIMM_ARCH.match(arch)
-    if not match:
-        return arch
-    family = timm_families().get(match.group(1), match.group(1))
-    return f"{family}-{SIZES[match.group(2)].upper()}"
-
-
 def display_name(source: str, model: str) -> str:
-    """The name a canonical model would show, before choosing among sources."""
-    alias = aliases()
-    if model.lower() in alias:
-        return alias[model.lower()]
-    name = timm_display(model) if source == "timm" and _TIMM.match(model) else strip_setting(model)
-    return alias.get(name.lower(), name)
+    """The name a canonical model would show: timm checkpoints as timm names them (unless an
+    alias names them), others after rules/aliases.toml and without protocol words."""
+    if source == "timm" and is_timm_name(model):
+        return spelled(model)
+    return strip_setting(normalise_text(spelled(model)))
 
 
 def name_key(name: str) -> str:
-    """Normalised matching key: lower case, size words as letters, only letters and digits."""
-    tokens = re.findall(r"[a-z]+|\d+", name.lower())
-    return "".join(SIZES.get(t, t) for t in tokens)
+    """Lower case, only letters and digits: the readable part of a canonical key."""
+    return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
 def title_key(title: str | None) -> str:
@@ -81,87 +72,192 @@ def link_papers(db: Database) -> int:
     return len(updates)
 
 
+def load_units(db: Database) -> list[Unit]:
+    """One unit per (source, name, paper), with its identity and its values."""
+    tiers = {r["name"]: r["tier"] if r["tier"] is not None else MEASURED_TIER
+             for r in db.query("SELECT name, tier FROM sources")}
+    known_corpora = set(corpus_names())
+    rows = db.execute(
+        "SELECT r.source, r.model, coalesce(p.arxiv_id, r.paper_id, '') AS paper, p.title, r.kind, "
+        "r.dataset, r.metric, r.value, r.raw_value, r.setting, r.extra_data, r.extra_data_corpus "
+        "FROM results r LEFT JOIN papers p ON p.id = r.paper_id "
+        "ORDER BY r.source, r.model, paper, r.id")
+    units: dict[tuple, Unit] = {}
+    data: dict[tuple, list] = defaultdict(list)
+    protocols: dict = {}
+    for source, model, paper, title, kind, dataset, metric, value, raw, setting, extra_data, corpus in rows:
+        k = (source, model, paper)
+        unit = units.get(k)
+        if unit is None:
+            unit = units[k] = Unit(source, model, paper, title, Identity(), measured=kind == "measured",
+                                   tier=tiers.get(source, MEASURED_TIER))
+        raw = raw or str(value)
+        if metric in _ERR:
+            places = len(raw.strip().rstrip("%").split(".", 1)[1]) if "." in raw else 0
+            metric, value = _ERR[metric], round(100 - value, 6)
+            raw = f"{value:.{places}f}"
+        protocol = protocols.get(setting)
+        if protocol is None:
+            try:
+                protocol = protocols[setting] = protocol_of(setting) if setting else UNSTATED
+            except KeyError:
+                protocol = protocols[setting] = setting
+        unit.values.setdefault((dataset, metric, protocol), []).append((value, raw))
+        data[k].append((corpus if corpus in known_corpora else None,
+                        None if extra_data is None else bool(extra_data)))
+    for k, unit in units.items():
+        if unit.measured and is_timm_name(unit.model):
+            unit.identity = parse_timm(unit.model)
+        else:
+            unit.identity = parse_name(unit.model, unit.title)
+        unit.signature = unit.identity
+        corpus = next((c for c, _ in data[k] if c), None)
+        # a leaderboard's "no additional data" is often just unflagged: only a yes is evidence
+        extra = True if corpus or any(e for _, e in data[k]) else None
+        unit.no_extra = not extra and any(e is False for _, e in data[k])
+        if not unit.measured:
+            unit.identity = with_data(unit.identity, corpus, extra)
+    return list(units.values())
+
+
+def decisions(db: Database) -> list[dict]:
+    """Reviewers' decisions on pairs of names (accepted / rejected), whatever the keys are now."""
+    return [r for r in db.query(
+        "SELECT source, model, target_source, target_model, status FROM merge_reviews "
+        "WHERE status IN ('accepted', 'rejected') AND target_source IS NOT NULL")]
+
+
 def reconcile(db: Database) -> dict:
     """Recompute the model map; write only the rows that changed. Returns counts."""
     linked = link_papers(db)
-    tiers = {r["name"]: r["tier"] if r["tier"] is not None else MEASURED_TIER
-             for r in db.query("SELECT name, tier FROM sources")}
-    pairs = list(db.query(
-        "SELECT r.source, r.model, min(coalesce(p.arxiv_id, r.paper_id)) AS paper "
-        "FROM results r LEFT JOIN papers p ON p.id = r.paper_id GROUP BY r.source, r.model"))
-    keyed = {(p["source"], p["model"]): name_key(display_name(p["source"], p["model"])) for p in pairs}
-    decisions = {(r["source"], r["model"]): r for r in db.query("SELECT * FROM merge_reviews")}
-    proposals = _paper_proposals(pairs, keyed)
-    for pair, target in proposals.items():
-        decided = decisions.get(pair)
-        if decided and decided["status"] == "accepted":
-            keyed[pair] = decided["canonical_key"]
-    names: dict[str, Counter] = defaultdict(Counter)
-    for (source, model), key in keyed.items():
-        names[key][(tiers.get(source, MEASURED_TIER), display_name(source, model))] += 1
-    canonical = {key: _choose_name(counter) for key, counter in names.items()}
-    written = _write(db, canonical, keyed, proposals, decisions)
+    with vocab.pinned():
+        units = load_units(db)
+        result = match(units, decisions(db))
+        models, names, papers = _canonical(units, result)
+    written = _write(db, units, result, models, names, papers)
     conflicts = save_conflicts(db)
-    return {"models": len(canonical), "names": len(keyed), "papers_linked": linked,
+    return {"models": len(models), "names": len(names), "papers_linked": linked,
             "conflicts": conflicts, **written}
 
 
 def _choose_name(counter: Counter) -> str:
-    """Best tier first (a paper's own spelling beats timm's), then most used, then shortest."""
+    """Best tier first (a leaderboard's spelling beats an abstract's), then most used, then shortest."""
     (tier, name), _ = min(counter.items(), key=lambda kv: (kv[0][0], -kv[1], len(kv[0][1]), kv[0][1]))
     return name
 
 
-def _paper_proposals(pairs: list[dict], keyed: dict) -> dict:
-    """Names found in one source only whose key sits inside exactly one key that another
-    source gives the same paper ("ViT-G" in an abstract, "Model soups (ViT-G/14)" on PWC).
+def family_label(identity: Identity) -> str:
+    """The browsing level above a model: architecture and size ("ViT-H", "ConvNeXt V2-H")."""
+    fam = identity.compare_family
+    if not fam:
+        return ""
+    display = vocab.family(fam).get("display") or fam
+    size = identity.size.upper() if len(identity.size) <= 3 else identity.size
+    width = f" x{int(identity.width) / 100:.2f}".rstrip("0").rstrip(".") if identity.width else ""
+    return f"{display}-{size}{width}" if size else f"{display}{width}"
 
-    Variants within one source ("CAFormer-B36 (224 res)" / "(384 res)") are never proposed.
-    """
-    by_paper: dict[str, dict[str, set]] = defaultdict(lambda: defaultdict(set))
-    for p in pairs:
-        if p["paper"]:
-            by_paper[p["paper"]][keyed[(p["source"], p["model"])]].add(p["source"])
-    sources_of_key: dict[str, set] = defaultdict(set)
-    for (source, _), key in keyed.items():
-        sources_of_key[key].add(source)
-    proposals = {}
-    for p in pairs:
-        key = keyed[(p["source"], p["model"])]
-        if len(sources_of_key[key]) > 1 or not p["paper"] or len(key) < 3:
+
+def _canonical(units: list[Unit], result: Matching):
+    """Canonical models {key: row}, the name map {(source, model): (key, reason)} and the
+    per-paper map {(source, model, paper): (key, reason)} for names used by several papers."""
+    models: dict[str, dict] = {}
+    unit_key: dict[int, str] = {}
+    for members in sorted(result.groups, key=lambda m: min(m)):
+        reported = [units[i] for i in members if not units[i].measured]
+        if reported:
+            counter = Counter((u.tier, display_name(u.source, u.model)) for u in reported)
+            name = _choose_name(counter)
+            anchor = min(reported, key=lambda u: (u.tier, u.source, u.model))
+            scope = anchor.paper or anchor.source
+            base = f"{name_key(name) or name_key(anchor.model)}@{scope}"
+            ident = anchor.identity
+        else:
+            name = display_name(units[members[0]].source, units[members[0]].model)
+            anchor = units[members[0]]
+            base, ident = f"{anchor.source}:{anchor.model}", anchor.identity
+        k = base
+        if k in models:
+            digest = hashlib.sha1("|".join(sorted(f"{units[i].source}:{units[i].model}" for i in members))
+                                  .encode()).hexdigest()[:6]
+            k = f"{base}~{digest}"
+        models[k] = {"key": k, "name": name, "family": family_label(ident) or None,
+                     "paper": anchor.paper or None}
+        for i in members:
+            unit_key[i] = k
+    by_name: dict[tuple, list[int]] = defaultdict(list)
+    for i, u in enumerate(units):
+        by_name[u.name].append(i)
+    names: dict[tuple, tuple] = {}
+    papers: dict[tuple, tuple] = {}
+    for (source, model), idx in by_name.items():
+        if len(idx) == 1:
+            names[(source, model)] = (unit_key[idx[0]], result.reasons.get(idx[0], "own name"))
             continue
-        hosts = [k for k, srcs in by_paper[p["paper"]].items()
-                 if k != key and key in k and p["source"] not in srcs]
-        if len(hosts) == 1:
-            proposals[(p["source"], p["model"])] = hosts[0]
-    return proposals
+        k = f"{source}:{model}"
+        models[k] = {"key": k, "name": display_name(source, model),
+                     "family": family_label(units[idx[0]].identity) or None, "paper": None}
+        names[(source, model)] = (k, f"name used by {len(idx)} papers: one model per paper (model_paper_map)")
+        for i in idx:
+            papers[(source, model, units[i].paper)] = (unit_key[i], result.reasons.get(i, "own name in this paper"))
+    return models, names, papers
 
 
-def _write(db: Database, canonical: dict, keyed: dict, proposals: dict, decisions: dict) -> dict:
-    stored = {r["key"]: r["name"] for r in db.query("SELECT key, name FROM canonical_models")}
-    models = [{"key": k, "name": n} for k, n in canonical.items() if stored.get(k) != n]
-    if models:
-        db["canonical_models"].upsert_all(models, pk="key")
-    gone = set(stored) - set(canonical)
-    mapped = {(r["source"], r["model"]): r["canonical_key"] for r in db.query("SELECT * FROM model_map")}
-    changes = [{"source": s, "model": m, "canonical_key": k} for (s, m), k in keyed.items()
-               if mapped.get((s, m)) != k]
+def _write(db: Database, units, result: Matching, models: dict, names: dict, papers: dict) -> dict:
+    stored = {r["key"]: r for r in db.query("SELECT key, name, family, paper FROM canonical_models")}
+    changed_models = [m for k, m in models.items() if stored.get(k) != m]
+    if changed_models:
+        db["canonical_models"].upsert_all(changed_models, pk="key")
+    mapped = {(r["source"], r["model"]): (r["canonical_key"], r["reason"])
+              for r in db.query("SELECT source, model, canonical_key, reason FROM model_map")}
+    changes = [{"source": s, "model": m, "canonical_key": k, "reason": why}
+               for (s, m), (k, why) in names.items() if mapped.get((s, m)) != (k, why)]
     if changes:
         db["model_map"].upsert_all(changes, pk=("source", "model"))
-    for pair in set(mapped) - set(keyed):
+    for pair in set(mapped) - set(names):
         db.execute("DELETE FROM model_map WHERE source = ? AND model = ?", list(pair))
-    for key in gone:
-        db.execute("DELETE FROM canonical_models WHERE key = ?", [key])
-    new_reviews = [{"source": s, "model": m, "canonical_key": k, "status": "pending",
-                    "reason": f"same paper; '{m}' is part of the name of that paper's model"}
-                   for (s, m), k in proposals.items() if (s, m) not in decisions]
-    if new_reviews:
-        db["merge_reviews"].insert_all(new_reviews, pk=("source", "model"))
-    return {"models_written": len(models), "map_written": len(changes), "reviews_added": len(new_reviews)}
+    per_paper = {(r["source"], r["model"], r["paper"]): (r["canonical_key"], r["reason"])
+                 for r in db.query("SELECT * FROM model_paper_map")}
+    paper_changes = [{"source": s, "model": m, "paper": p, "canonical_key": k, "reason": why}
+                     for (s, m, p), (k, why) in papers.items() if per_paper.get((s, m, p)) != (k, why)]
+    if paper_changes:
+        db["model_paper_map"].upsert_all(paper_changes, pk=("source", "model", "paper"))
+    for triple in set(per_paper) - set(papers):
+        db.execute("DELETE FROM model_paper_map WHERE source = ? AND model = ? AND paper = ?", list(triple))
+    for k in set(stored) - set(models):
+        db.execute("DELETE FROM canonical_models WHERE key = ?", [k])
+    reviews = _write_reviews(db, units, result, names, papers)
+    return {"models_written": len(changed_models), "map_written": len(changes) + len(paper_changes),
+            "reviews_added": reviews}
+
+
+def _write_reviews(db: Database, units, result: Matching, names: dict, papers: dict) -> int:
+    """Pending reviews follow the matcher (stale ones go); decided ones are never touched."""
+    decided = {(r["source"], r["model"]) for r in db.query(
+        "SELECT source, model FROM merge_reviews WHERE status != 'pending'")}
+    pending = {(r["source"], r["model"]): r for r in db.query(
+        "SELECT * FROM merge_reviews WHERE status = 'pending'")}
+    wanted = {}
+    for review in result.reviews:
+        unit, target = units[review.unit], units[review.target]
+        if unit.name in decided or unit.name in wanted:
+            continue
+        key = papers.get((*target.name, target.paper), names.get(target.name))[0]
+        wanted[unit.name] = {"source": unit.source, "model": unit.model, "canonical_key": key,
+                             "status": "pending", "reason": review.reason, "decided_at": None,
+                             "target_source": target.source, "target_model": target.model,
+                             "evidence": review.evidence}
+    fresh = [row for name, row in wanted.items()
+             if {k: pending.get(name, {}).get(k) for k in row} != row]
+    if fresh:
+        db["merge_reviews"].upsert_all(fresh, pk=("source", "model"))
+    for name in set(pending) - set(wanted):
+        db.execute("DELETE FROM merge_reviews WHERE source = ? AND model = ? AND status = 'pending'", list(name))
+    return len([n for n in wanted if n not in pending])
 
 
 def decide_reviews(db: Database, accept: tuple[int, ...], reject: tuple[int, ...]) -> int:
-    """Record decisions on merge reviews (by rowid), then reconcile again."""
+    """Record decisions on merge reviews (by rowid), then reconcile again. A decision is kept
+    as a rule on the pair of names: it outlives keys, reprocessing and rebuilt results."""
     now = now_iso()
     n = 0
     for status, ids in (("accepted", accept), ("rejected", reject)):
@@ -173,9 +269,10 @@ def decide_reviews(db: Database, accept: tuple[int, ...], reject: tuple[int, ...
 
 
 def reconcile_if_needed(db: Database, changed: bool) -> dict | None:
-    """`reconcile(db)` when results changed or the alias rules changed since the last time
-    (a rules edit reaches the model map at the next run); None when nothing needed doing."""
-    rules_now = fingerprint(("aliases",))
+    """`reconcile(db)` when results changed or the identity rules (aliases, identity, and the
+    corpora and settings names are parsed with) changed since the last time: a rules edit
+    reaches the model map at the next run. None when nothing needed doing."""
+    rules_now = fingerprint(("aliases", "identity", "corpora", "settings"))
     if not changed and get_state(db, "reconciled_with") == rules_now:
         return None
     counts = reconcile(db)

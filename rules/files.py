@@ -17,7 +17,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-NAMES = ("aliases", "corpora", "settings", "metrics")
+NAMES = ("aliases", "corpora", "settings", "metrics", "identity")
 ENV = "SOTA_RULES"
 
 _lock = threading.Lock()

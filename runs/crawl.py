@@ -182,7 +182,7 @@ def crawl_source(db_path: Path, source: str, urls: list[str] | None = None,
         if errors:
             message = errors[0] + (f" (+{len(errors) - 1} more)" if len(errors) > 1 else "")
         if status == "ok" and summary.get("cursor"):
-            advance_cursor(db, source, summary["query"], summary["cursor"])
+            advance_cursor(db, source, query, summary["cursor"])
         if targets:
             record_states(db, source, run_id, target_states(db, run_id, targets, summary))
         finish_run(db, run_id, status, counts, message, _keep_archive(out_dir))

@@ -311,7 +311,11 @@ def review(accept, reject, db_path):
     if not rows:
         click.echo("nothing to review")
     for r in rows:
-        click.echo(f"{r['n']:>4}  {r['source']}: '{r['model']}' -> {r['canonical_key']}  ({r['reason']})")
+        target = f"{r['target_source']}: '{r['target_model']}'" if r["target_source"] else r["canonical_key"]
+        click.echo(f"{r['n']:>4}  {r['source']}: '{r['model']}'  =?  {target}  ({r['reason']})")
+        for side in (r["evidence"] or "").split(" | "):
+            if side:
+                click.echo(f"        {side}")
 
 
 @cli.command()

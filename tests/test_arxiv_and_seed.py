@@ -34,7 +34,7 @@ def test_arxiv_papers_claims_and_cursor(replay_crawl, replay_copy):
     [(cursor,)] = q(db, "SELECT newest_submitted FROM cursors WHERE source = 'arxiv'")
     [(url,)] = q(db, "SELECT url FROM responses WHERE crawl_run = (SELECT max(id) FROM crawl_runs) "
                      "AND url LIKE '%export.arxiv.org/api/query%'")
-    assert "submittedDate" in url and cursor.replace("-", "") in url
+    assert "submittedDate" in url and cursor[:10].replace("-", "") in url
     assert q(db, "SELECT status, items_inserted, items_updated FROM crawl_runs ORDER BY id DESC LIMIT 1") == [("ok", 0, 0)]
 
 

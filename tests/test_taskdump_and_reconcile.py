@@ -5,7 +5,7 @@ from db.connect import open_db
 from db.queries import leaderboard, progression
 from ingest.conflicts import beyond_rounding, params_differ
 from runs.crawl import crawl
-from ingest.reconcile import display_name, name_key, strip_setting
+from ingest.reconcile import display_name, strip_setting
 
 DUMPS = "https://raw.githubusercontent.com/paperswithcode/sota-extractor/master/data/tasks/"
 
@@ -31,21 +31,19 @@ def test_eff_rows_dates_flags(db_path, mirror):
         ("NEC UIUC", 28.191), ("Deep Image", 4.58), ("MSRA", 3.567)]
 
 
-@pytest.mark.parametrize("source,raw,display,key", [
-    ("pwc", "CoCa (finetuned)", "CoCa", "coca"),
-    ("pwc", "BASIC-L (Lion, fine-tuned)", "BASIC-L (Lion)", "basicllion"),
-    ("pwc", "Model soups (ViT-G/14)", "Model soups (ViT-G/14)", "modelsoupsvitg14"),
-    ("arxiv", "DaViT-Gaint", "DaViT-Giant", "davitg"),
-    ("pwc", "DaViT-G", "DaViT-Giant", "davitg"),
-    ("codesota", "coca-finetuned", "CoCa", "coca"),
-    ("timm", "eva02_large_patch14_448.mim_m38m_ft_in22k_in1k", "EVA-02-L", "eva02l"),
-    ("timm", "convnextv2_huge.fcmae_ft_in22k_in1k_512", "ConvNeXt V2-Huge", "convnextv2h"),
-    ("arxiv", "ConvNeXt V2-Huge", "ConvNeXt V2-Huge", "convnextv2h"),
-    ("timm", "resnet50.a1_in1k", "resnet50", "resnet50"),
+@pytest.mark.parametrize("source,raw,display", [
+    ("pwc", "CoCa (finetuned)", "CoCa"),
+    ("pwc", "BASIC-L (Lion, fine-tuned)", "BASIC-L (Lion)"),
+    ("pwc", "Model soups (ViT-G/14)", "Model soups (ViT-G/14)"),
+    ("arxiv", "DaViT-Gaint", "DaViT-Giant"),
+    ("pwc", "DaViT-G", "DaViT-Giant"),
+    ("codesota", "coca-finetuned", "CoCa"),
+    ("timm", "eva02_large_patch14_448.mim_m38m_ft_in22k_in1k", "eva02_large_patch14_448.mim_m38m_ft_in22k_in1k"),
+    ("arxiv", "ConvNeXt V2-Huge", "ConvNeXt V2-Huge"),
 ])
-def test_names(source, raw, display, key):
+def test_display_names(source, raw, display):
+    """Aliases and protocol words shape the display; a timm checkpoint shows as timm names it."""
     assert display_name(source, raw) == display
-    assert name_key(display) == key
 
 
 def test_strip_setting_keeps_other_details():
@@ -68,7 +66,8 @@ def test_leaderboard_merges_sources_and_measured(db_path, mirror):
     crawl(db_path, ["pwc"], PWC_CAPTURES[:1], str(mirror))
     db = open_db(db_path)
     rows = leaderboard(db, "imagenet-1k", "top1_acc", top=3, setting="all")
+    # timm's EVA-02 checkpoint is no paper's model here: it stands as itself, measured only
     assert [(r["model"], r["protocol"], r["value"], r["measured"]) for r in rows] == [
         ("CoCa", "supervised", 91.0, None), ("CoCa", "linear_probe", 90.6, None),
-        ("EVA-02-L", "supervised", None, 90.056)]
+        ("eva02_large_patch14_448.mim_m38m_ft_in22k_in1k", "supervised", None, 90.056)]
     assert [(r["model"], r["field"], r["source_a"], r["source_b"]) for r in db.query("SELECT * FROM conflicts")] == []

@@ -127,7 +127,6 @@ class ArxivPages(SourcePages):
     def __init__(self, source: str, conf: dict):
         super().__init__(source, conf)
         self.newest: datetime | None = None
-        self.query: str | None = None
         self.seen: set[str] = set()
 
     def order(self, pages) -> list[Page]:
@@ -163,7 +162,6 @@ class ArxivPages(SourcePages):
         if page.status != 200:
             raise PageError(f"HTTP {page.status}")
         args = parse_qs(urlsplit(page.url).query)
-        self.query = self.query or (args.get("search_query") or [None])[0]
         lo, hi = self.window(args)
         entries = list(root.iterfind(f"{ATOM}entry"))
         for number, entry in enumerate(entries):
@@ -223,5 +221,5 @@ class ArxivPages(SourcePages):
 
     def summary(self) -> dict:
         # incremental: an empty answer means "nothing new since the cursor", not a failure.
-        return {"cursor": self.newest.isoformat() if self.newest else None, "query": self.query,
-                "incremental": True}
+        # (The cursor belongs to the registry's query, which the parent knows: not this window's.)
+        return {"cursor": self.newest.isoformat() if self.newest else None, "incremental": True}

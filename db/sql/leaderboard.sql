@@ -1,7 +1,9 @@
 -- One row per canonical model and protocol, per dataset and metric.
 -- value: the best-attested reported number (lowest tier first: curated leaderboards, then
 -- model cards, then abstract claims; the best of that tier); measured: the best independent
--- re-evaluation (timm) beside it. Ranked by the reported value where one exists, else measured.
+-- re-evaluation (timm) beside it — only of the same trained model: a timm checkpoint shares a
+-- canonical model with a paper's number only when it is that paper's released weights (model_map
+-- reason). family: the browsing level above the model ("ViT-H"). Ranked by the reported value where one exists, else measured.
 -- Parameters: :as_of (NULL = no limit; undated results stay in), :dated_only (0/1).
 -- /*filter*/ is replaced by fixed extra conditions (dataset, metric, protocol) by db/views.py.
 WITH scoped AS (
@@ -21,7 +23,7 @@ meas AS (
   FROM scoped WHERE kind = 'measured'
 ),
 grp AS (
-  SELECT dataset, metric, protocol, canonical_key, min(canonical) AS model,
+  SELECT dataset, metric, protocol, canonical_key, min(canonical) AS model, min(family) AS family,
          json_group_array(DISTINCT source) AS sources, max(CASE WHEN kind = 'reported' THEN params END) AS any_params
   FROM scoped GROUP BY dataset, metric, protocol, canonical_key
 ),
@@ -34,7 +36,7 @@ agree AS (  -- how many sources report the chosen value (within rounding)
   GROUP BY b.id
 ),
 joined AS (
-  SELECT g.dataset, g.metric, g.protocol, g.canonical_key, g.model,
+  SELECT g.dataset, g.metric, g.protocol, g.canonical_key, g.model, g.family,
          rp.value AS value, mp.value AS measured,
          coalesce(rp.score, mp.score) AS score,
          coalesce(rp.setting, mp.setting) AS setting,
