@@ -17,7 +17,7 @@ import re
 import rules.corpora
 
 from . import cues as C
-from .doc import Doc, Num
+from .doc import FAR_CAP, Doc, Num
 from .models import (GENERIC_SUBJECTS, MULTIPLIER, PARAM_LIST_RE, PARAM_NUMBER_RE, PARAMS_RE, PAREN_STRIP_RE,
                      SIZE_MODEL_RE, SUBJECT_RE, TOKEN_COMPARE_RE, WITH_MODEL_RE)
 
@@ -118,7 +118,7 @@ def extra_data(doc: Doc, n: Num, how: str, prev: Num | None) -> tuple[object, bo
     read from n's clause (cut after any comparison, so a baseline's data is not taken) or from
     another mention of the same model ("a ViT-G pre-trained on JFT")."""
     head = n.chain[0] if n.chain else n  # "Without extra data, A, B and C reach x, y and z"
-    a = max(head.between_a, doc.text.rfind(";", n.far_a, n.start) + 1)  # this claim's clause only
+    a = max(head.between_a, n.far_a - FAR_CAP, doc.text.rfind(";", n.far_a, n.start) + 1)  # this claim's clause
     cues = doc.window(a, n.post_b)
     cmp = -1
     for i, c in enumerate(cues):
@@ -156,6 +156,22 @@ def extra_data(doc: Doc, n: Num, how: str, prev: Num | None) -> tuple[object, bo
         if found is not None:
             return found
     return None, False
+
+
+def extra_before(doc: Doc, n: Num) -> tuple[object, bool]:
+    """Extra data named in the sentence before n's, when n's setting came from there ("We
+    pre-train on LAION-2B and fine-tune on ImageNet-1K. It achieves 88.1%")."""
+    span = doc.sentence_before(n.s0)
+    if span is None:
+        return None, False
+    cues = doc.scan(span[0], span[1], limit=500)
+    if any(c[2] == "xneg" for c in cues):
+        return None, False
+    named = next((c[3] for c in cues if c[2] == "xnamed"), None)
+    pre = any(c[2] == "pre" for c in cues)
+    if named is not None:
+        return _corpus(named), pre
+    return (True, pre) if any(c[2] == "xun" for c in cues) else (None, False)
 
 
 def _corpus(name: str) -> str:

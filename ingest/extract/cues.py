@@ -68,6 +68,7 @@ def trie_regex(words: list[str]) -> str:
 KEYWORDS = tuple(sorted({w.replace("_", " ") for w in " ".join(
     (_SEPARATORS, _DATASET_WORDS, _COMPARE_WORDS, _EXTRA_WORDS, _METRIC_WORDS)).split()}))
 CUE_RE = re.compile(r"[,;:]|(?<![a-z0-9])" + trie_regex(KEYWORDS))
+MAX_RULE_HITS = 500  # setting triggers and corpus heads read per span, at most (hostile input)
 
 K_RE = re.compile(r"top" + HY + r"?\s?([15])(?![0-9a-z])")
 ACC_RE = re.compile(r"acc(?:uracy|uracies|\.)?(?![a-z])(?P<score>\s+scores?\b)?")
@@ -112,7 +113,7 @@ def scan_cues(low: str, text: str, a: int, b: int, words=None, limit: int = 2000
     for m in islice((words.cue_re if words is not None else CUE_RE).finditer(low, a, b), limit):
         s, e = m.span()
         w = m.group()
-        if w in keys and not (w in words.whole and low[e:e + 1].isalpha()):
+        if w in keys and not (w in words.whole and low[e:e + 1].isalpha()) and len(rule_hits) < MAX_RULE_HITS:
             rule_hits.append((s, w))
         if s < last:
             continue

@@ -25,7 +25,7 @@ class Num:
     __slots__ = ("start", "end", "uend", "raw", "value", "s0", "s1", "between_a", "pre_a", "post_b", "far_a",
                  "skip", "form", "bound", "k", "kind", "kind_before", "kind_fallback", "qual", "dataset", "ds_how",
                  "setting", "set_before", "model", "extra", "chain", "pure", "role", "base", "left", "right",
-                 "inherit", "tail", "post")
+                 "inherit", "tail", "post", "carried")
 
     def __init__(self, start: int, end: int, uend: int, raw: str, value: float):
         self.start, self.end, self.raw, self.value = start, end, raw, value
@@ -57,6 +57,7 @@ class Num:
         self.right: Num | None = None
         self.inherit: Num | None = None  # an earlier claim this one continues (next sentence)
         self.tail = self.post = None  # the forms read before and after the number (forms.Form)
+        self.carried = False  # the setting came from the sentence before
 
 
 _EMPTY: tuple[list, list] = ([], [])

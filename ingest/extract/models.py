@@ -107,9 +107,13 @@ def scan_tokens(text: str, low: str, a: int, b: int, corpora: frozenset = frozen
     out, last_end, in_cmp = [], a, False
     for m in TOKEN_RE.finditer(text, a, b):
         s, e = m.span()
-        if s and (text[s - 1].isalnum() or text[s - 1] in "_-") or not is_model_token(m.group()):
+        if s and (text[s - 1].isalnum() or text[s - 1] in "_-"):
+            if not (text[s - 1].islower() and (s < 2 or not text[s - 2].isalnum()) and s - 1 >= a):
+                continue
+            s -= 1  # one lower-case letter before capitals: "iGPT-L", "iBOT", "mViT"
+        if not is_model_token(text[s:m.end()]):
             continue
-        if m.group().lower() in corpora:
+        if text[s:m.end()].lower() in corpora:
             continue
         cont = TOKEN_CONT_RE.match(text, e, b)  # "ConvNeXt V2", "ResNeXt-101 32x48d"
         end = cont.end() if cont else e

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 
 from . import cues as C
-from .attributes import baseline_of, extra_data, model_of, params_of
+from .attributes import baseline_of, extra_before, extra_data, model_of, params_of
 from .doc import Doc, Num
 from .sentence import best_setting
 from .vocab import ACHIEVE_RE, APPROX_WORDS, FAMILY, mentions_imagenet
@@ -79,6 +79,8 @@ def finish(doc: Doc, n: Num, prev: Num | None, last: bool) -> dict | None:
         model, how = model_of(doc, n, prev)
     n.model = model
     extra, pretrained = extra_data(doc, n, how, prev)
+    if extra is None and n.carried and n.setting == "finetuned":  # the corpus pre-trained on, said before
+        extra, pretrained = extra_before(doc, n)
     n.extra = extra
     if how in ("explicit", "own") and n.role != "baseline":
         doc.last_model = model
@@ -120,7 +122,7 @@ def _sentence_setting(doc: Doc, n: Num, prev: Num | None, last: bool) -> None:
     (carried,) = carried
     if carried == "finetuned" or (n.setting is None and (
             carried == "from_scratch" or CONTINUES_RE.match(doc.low, _first_word(doc.low, n.s0)))):
-        n.setting = carried  # "... after pre-training on X and fine-tuning. It achieves 88.1%"
+        n.setting, n.carried = carried, True  # "... after pre-training on X and fine-tuning. It achieves 88.1%"
 
 
 def _first_word(low: str, s0: int) -> int:

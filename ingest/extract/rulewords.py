@@ -37,6 +37,7 @@ RECHECK_SECONDS = 1.0
 _CAPITAL_RE = re.compile(r"(?<!\\)[A-Z]")  # a capital letter that is no escape (\S, \W)
 PHRASE_BEFORE, PHRASE_AFTER = 40, 180  # a setting phrase lies within this much text around its trigger
 NAME_BEFORE, NAME_AFTER = 24, 48  # a corpus spelling, around its head
+MAX_HITS = 200  # occurrences of one trigger or head read per span, at most (hostile input)
 
 
 class RuleWords:
@@ -95,8 +96,9 @@ class RuleWords:
         """The first corpus named in text[a:b] (its heads found with ``str.find``)."""
         best = None
         for w in self.heads:
-            i = low.find(w, a, b)
-            while i >= 0 and (best is None or i < best[0]):
+            i, seen = low.find(w, a, b), 0
+            while i >= 0 and (best is None or i < best[0]) and seen < MAX_HITS:
+                seen += 1
                 if not (i and low[i - 1].isalnum()) and not (w in self.whole and low[i + len(w):i + len(w) + 1].isalpha()):
                     m = _covering(self.corpus_re, text, max(a, i - NAME_BEFORE), i, b, low)
                     if m is not None and self._name(m.group()):
@@ -110,11 +112,11 @@ class RuleWords:
         its triggers found with ``str.find``, cheaper there than the whole keyword scan."""
         hits = []
         for w in self.triggers:
-            i = low.find(w, a, b)
-            while i >= 0:
+            i, seen = low.find(w, a, b), 0
+            while i >= 0 and seen < MAX_HITS:
                 if not (i and low[i - 1].isalnum()) and not (w in self.whole and low[i + len(w):i + len(w) + 1].isalpha()):
                     hits.append((i, w))
-                i = low.find(w, i + 1, b)
+                i, seen = low.find(w, i + 1, b), seen + 1
         return self.cues(text, low, a, b, sorted(hits), names=False) if hits or self.untriggered else []
 
     def _name(self, spelling: str) -> str | None:

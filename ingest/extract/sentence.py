@@ -30,7 +30,8 @@ CLASS_THRESHOLD_RE = re.compile(
     r"\b(?:models|methods|networks|architectures|approaches|works|ones|baselines)\s{0,2}(?:\([^()]{0,30}\)\s{0,2})?"
     r"(?:(?:that|which)\s+(?:reach|achieve|attain|exceed|surpass)\w*|reaching|achieving|attaining|exceeding"
     r"|surpassing|with)\s+(?:(?:over|above|about|around|more\s+than)\s+)?\$?$")
-PRE_CAP = POST_CAP = 300  # near windows never exceed this many characters
+PRE_CAP = POST_CAP = 300
+MAX_LIST = 24  # items of one list, at most  # near windows never exceed this many characters
 _SENTENCE_HINTS = ("imagenet", "lsvrc", "ilsrcv", "ilsvcr", "acc", "err", "top", "mce", "in-1k", "in1k",
                    "in-2", "in2")
 _SKIP_SPREADS = frozenset({"share", "relative", "other"})  # a list member's reason holds for the list
@@ -165,8 +166,9 @@ def _local(doc: Doc, n: Num) -> None:
         n.role = "baseline"  # "vs 81.8%", "outperforming Vim-B's 81.8%", "(GoogLeNet, 6.66%)"
 
 
-# A window's setting: the first of these (semi-supervised fine-tuning is semi-supervised).
-SETTING_PRIORITY = ("semi_supervised", "few_shot", "zero_shot", "linear_probe", "frozen", "finetuned",
+# A window's setting: the first of these (semi-supervised fine-tuning is semi-supervised; a k-NN
+# classifier on frozen features is `frozen`, not a linear probe).
+SETTING_PRIORITY = ("semi_supervised", "few_shot", "zero_shot", "frozen", "linear_probe", "finetuned",
                     "from_scratch")
 _SETTING_RANK = {s: i for i, s in enumerate(SETTING_PRIORITY)}
 
@@ -230,6 +232,8 @@ def _share(doc: Doc, nums: list[Num]) -> None:
         pure = LIST_SEP_RE.fullmatch(gap) or K_LIST_SEP_RE.fullmatch(gap)
         if not (pure or (n.form in ("delta", "drop") and PARALLEL_SEP_RE.fullmatch(gap))):
             continue
+        if nx.chain and len(nx.chain) >= MAX_LIST:
+            continue  # (hostile input: a real list is short)
         nx.chain = nx.chain or [nx]
         n.chain = nx.chain
         n.chain.insert(0, n)
