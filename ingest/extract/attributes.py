@@ -139,6 +139,10 @@ def extra_data(doc: Doc, n: Num, how: str, prev: Num | None) -> tuple[object, bo
             unnamed = True
         elif family == "pre":
             pre = True
+    if named is None and _may_name_data(doc.low, a, n.post_b):
+        corpus = doc.words.corpus_in(doc.text, doc.low, a, n.post_b)
+        if corpus is not None:
+            return corpus, pre
     if named is not None:
         return _corpus(named[3]), pre or named[3].lower().startswith(("imagenet", "in-2", "in2"))
     if unnamed:
@@ -167,11 +171,17 @@ def extra_before(doc: Doc, n: Num) -> tuple[object, bool]:
     cues = doc.scan(span[0], span[1], limit=500)
     if any(c[2] == "xneg" for c in cues):
         return None, False
-    named = next((c[3] for c in cues if c[2] == "xnamed"), None)
+    named = next((c[3] for c in cues if c[2] == "xnamed"), None) or doc.words.corpus_in(doc.text, doc.low, *span)
     pre = any(c[2] == "pre" for c in cues)
     if named is not None:
         return _corpus(named), pre
     return (True, pre) if any(c[2] == "xun" for c in cues) else (None, False)
+
+
+def _may_name_data(low: str, a: int, b: int) -> bool:
+    """Could low[a:b] name extra data?  Its corpus is named with training words ("pre-trained
+    on JFT-300M", "trained on YFCC-15M", "LAION-2B data") in every way we know."""
+    return low.find("train", a, b) >= 0 or low.find("data", a, b) >= 0 or low.find("corpus", a, b) >= 0
 
 
 def _corpus(name: str) -> str:

@@ -2,19 +2,21 @@
 
 `scan_cues(low, text, a, b, words)` finds every cue word with ONE keyword trie compiled into
 a regex (anchored at word starts), then classifies each hit by a short ``match`` at its offset;
-`words` (`rulewords`) compiles the same trie with the rules' own keywords and adds the
-setting phrases and corpus names of the rules.  A cue is a tuple (start, end, family,
+`words` (`rulewords`) compiles the same trie with the rules' setting triggers and adds the
+setting phrases of the rules.  A cue is a tuple (start, end, family,
 value); families:
 
     sep    clause separator ("," ";" ":" and while whereas but which whilst)
     k      top-k (1 or 5)              kind   acc | err | mce | non ("accuracy score")
+    qty    what a number measures: other (FLOPs, parameters, latency ...) | acc ("performance")
     qual   robust | certified | occluded (accuracy that is not clean accuracy)
     ds     a dataset id ("imagenet-1k", "other:cifar")
     cmp    a comparison word ("outperforming", "vs", "previous", "human")
     xun    extra data, unnamed ("web-scale", "940 million images")
     xneg   no extra data ("trained on ImageNet only")
-    xnamed extra data named: a corpus of the rules ("JFT-300M"), or a dataset name with a
-           pre-training role ("pre-trained on ImageNet-22K")
+    xnamed extra data named as a dataset with a pre-training role ("pre-trained on
+           ImageNet-22K"); the corpora of the rules are looked for where extra data is
+           (`rulewords.RuleWords.corpus_in`)
     pre    pre-training mentioned      xfer   "transferred to"
     set    a setting phrase of the rules (`rulewords`)
 """
@@ -24,7 +26,7 @@ from __future__ import annotations
 import re
 from itertools import islice
 
-from .vocab import (DATASET_IDS, GEN_RESOLUTION_RE, HY, ILSVRC_RE, ILSVRC_WORDS, IMAGENET_RE)
+from .vocab import DATASET_IDS, GEN_RESOLUTION_RE, HY, ILSVRC_RE, ILSVRC_WORDS, IMAGENET_RE, RESOURCE_WORDS
 
 _SEPARATORS = "and while whereas but which whilst"
 _DATASET_WORDS = (
@@ -65,10 +67,11 @@ def trie_regex(words: list[str]) -> str:
     return build(trie)
 
 
+_QUANTITY_WORDS = RESOURCE_WORDS + " performance"
 KEYWORDS = tuple(sorted({w.replace("_", " ") for w in " ".join(
-    (_SEPARATORS, _DATASET_WORDS, _COMPARE_WORDS, _EXTRA_WORDS, _METRIC_WORDS)).split()}))
+    (_SEPARATORS, _DATASET_WORDS, _COMPARE_WORDS, _EXTRA_WORDS, _METRIC_WORDS, _QUANTITY_WORDS)).split()}))
 CUE_RE = re.compile(r"[,;:]|(?<![a-z0-9])" + trie_regex(KEYWORDS))
-MAX_RULE_HITS = 500  # setting triggers and corpus heads read per span, at most (hostile input)
+MAX_RULE_HITS = 500  # setting triggers read per span, at most (hostile input)
 
 K_RE = re.compile(r"top" + HY + r"?\s?([15])(?![0-9a-z])")
 ACC_RE = re.compile(r"acc(?:uracy|uracies|\.)?(?![a-z])(?P<score>\s+scores?\b)?")
@@ -106,8 +109,8 @@ def scan_cues(low: str, text: str, a: int, b: int, words=None, limit: int = 2000
     """Cues (start, end, family, value) in [a, b), in order.  The extractor's own cues do not
     overlap: a hit inside the text the previous cue consumed ("top-1", "extra training data")
     is skipped.  `words` (a `rulewords.RuleWords`: its keyword pattern includes the rules'
-    triggers and heads) adds the setting phrases and corpus names of the rules.  At most
-    `limit` keyword hits are read (hostile input)."""
+    setting triggers) adds the setting phrases of the rules.  At most `limit` keyword hits
+    are read (hostile input)."""
     out, last, rule_hits = [], a, []
     keys = words.keys if words is not None else ()
     for m in islice((words.cue_re if words is not None else CUE_RE).finditer(low, a, b), limit):
@@ -126,12 +129,7 @@ def scan_cues(low: str, text: str, a: int, b: int, words=None, limit: int = 2000
                 out.append((s,) + cue)
                 last = cue[0]
     found = words.cues(text, low, a, b, rule_hits) if rule_hits or (words and words.untriggered) else None
-    if found:
-        named = [(c[0], c[1]) for c in out if c[2] in ("ds", "xnamed")]
-        if named:  # a corpus that is also a dataset name is the dataset reader's ("ImageNet-22K")
-            found = [c for c in found if c[2] != "xnamed" or not any(s < c[1] and c[0] < e for s, e in named)]
-        out = sorted(out + found)
-    return out
+    return sorted(out + found) if found else out
 
 
 def _read_top(low: str, text: str, s: int, e: int, w: str) -> tuple | None:
@@ -223,10 +221,15 @@ def _read_sep(low: str, text: str, s: int, e: int, w: str) -> tuple | None:
     return e, "sep", w
 
 
+def _read_quantity(low: str, text: str, s: int, e: int, w: str) -> tuple | None:
+    return e, "qty", "acc" if w == "performance" else "other"
+
+
 _SEP_SET = frozenset(_SEPARATORS.split())
 _SEPARATOR_CUES = _SEP_SET | {",", ";", ":"}
 _DATASET_SET = frozenset(w.replace("_", " ") for w in _DATASET_WORDS.split())
 _COMPARE_SET = frozenset(_COMPARE_WORDS.split())
+_QUANTITY_SET = frozenset(_QUANTITY_WORDS.split())
 _QUAL_SET = frozenset("robust certified adversarial attack attacks occlud pgd fgsm".split())
 
 
@@ -240,6 +243,8 @@ def _reader(w: str):
         return _read_kind
     if w in _QUAL_SET:
         return _read_qual
+    if w in _QUANTITY_SET:
+        return _read_quantity
     if w in _DATASET_SET:
         return _read_dataset
     if w in _COMPARE_SET:

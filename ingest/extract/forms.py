@@ -14,13 +14,15 @@ which bounds only drops), or a reason the number is no result at all (`skip`): a
 ("17% of computations"), a threshold ("at 80% accuracy"), a relative change ("26% relative
 improvement"), a spread ("±0.2").
 
-`quantity(...)` tells whether the nearest quantity word names accuracy ("accuracy",
-"top-1", "error", "more accurate") or something else (FLOPs, latency, parameters, AP ...).
+`quantity_after(...)` tells whether the quantity named right after a number is accuracy
+("accuracy", "top-1", "error", "more accurate") or something else (FLOPs, latency,
+parameters ...); `sentence` reads the one named before it from the cue index.
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 from .vocab import HY, RESOURCE_WORDS
@@ -41,7 +43,13 @@ class Form(NamedTuple):
     skip: str | None = None  # share | threshold | relative | spread
 
 
-NOTHING = Form()
+@lru_cache(maxsize=None)
+def _form(kind: str | None = None, bound: str | None = None, skip: str | None = None) -> Form:
+    """The one Form of these values (a few dozen exist; building a named tuple is slow)."""
+    return Form(kind, bound, skip)
+
+
+NOTHING = _form()
 
 _FILLERS = frozenset("a an about around roughly nearly almost approximately ~ absolute large significant"
                      " remarkable substantial considerable impressive notable only just merely slight"
@@ -74,19 +82,19 @@ def tail_form(tail: str) -> Form:
         return NOTHING
     c = t[-1]
     if c == "+":
-        return Form("delta")
+        return _form("delta")
     if c == "\u00b1" or t.endswith("\\pm"):
-        return Form(skip="spread")
+        return _form(skip="spread")
     if c in "-\u2212" and (len(t) < 2 or not (t[-2].isalnum() or t[-2] in ")%")):
-        return Form("drop")  # a signed change, "-0.4%"
+        return _form("drop")  # a signed change, "-0.4%"
     if c in ">\u2265" or t.endswith(("\\geq", "\\ge", "&gt;", "\\gt")):
-        return Form(bound="lower")
+        return _form(bound="lower")
     if c in "<\u2264" or t.endswith(("\\leq", "\\le", "&lt;", "\\lt")):
-        return Form(bound="upper")
+        return _form(bound="upper")
     if t.endswith(("absolute", "relative")):
-        return Form("delta") if t.endswith("absolute") else Form(skip="relative")
+        return _form("delta") if t.endswith("absolute") else _form(skip="relative")
     if PRIOR_TAIL_RE.search(t):
-        return Form("cmp")  # "improving the previous best, 86.4%, by", "prior art has 27.9%"
+        return _form("cmp")  # "improving the previous best, 86.4%, by", "prior art has 27.9%"
     t = t.replace("~", " ~ ").replace("(", " ").replace("$", " ")
     last = t.rsplit(None, 1)
     if not last or last[-1] not in _TAIL_WORDS:
@@ -99,19 +107,19 @@ def tail_form(tail: str) -> Form:
     last, prev = words[-1], (words[-2] if len(words) > 1 else "")
     if last == "by":
         before = set(words[-5:-1])
-        return Form("drop") if before & _DECREASE_VERBS else Form("delta")
+        return _form("drop") if before & _DECREASE_VERBS else _form("delta")
     if last == "of":
         if prev in _GAIN_NOUNS:
-            return Form("delta")
-        return Form("drop") if prev in _DROP_NOUNS else NOTHING
+            return _form("delta")
+        return _form("drop") if prev in _DROP_NOUNS else NOTHING
     if last in _GAIN_NOUNS or last in _GAIN_VERBS:
-        return Form("delta")  # "an improvement (+0.7%)", "gaining 1.3% over"
+        return _form("delta")  # "an improvement (+0.7%)", "gaining 1.3% over"
     if last in _DROP_NOUNS or last in _DECREASE_VERBS:
-        return Form("drop")  # "accuracy degradation (~1%)", "loses 0.4%"
+        return _form("drop")  # "accuracy degradation (~1%)", "loses 0.4%"
     bound = None
     if last == "than":
         if prev not in _LESS and prev not in _MORE:
-            return Form("cmp")
+            return _form("cmp")
         bound, words = ("upper" if prev in _LESS else "lower"), words[:-2]
     elif last in _LOWER_WORDS or last in _UPPER_WORDS:
         bound, words = ("lower" if last in _LOWER_WORDS else "upper"), words[:-1]
@@ -119,25 +127,25 @@ def tail_form(tail: str) -> Form:
         bound, words = "lower", words[:-2]
     if bound:  # what is bounded: "by more than 5%", "the drop of accuracy is within 0.5%"
         if words and words[-1] == "by":
-            return Form("drop" if set(words[-5:-1]) & _DECREASE_VERBS else "delta", bound)
+            return _form("drop" if set(words[-5:-1]) & _DECREASE_VERBS else "delta", bound)
         if words and words[-1] in ("to", "reach", "reaches", "reaching", "achieve", "achieves", "achieving"):
-            return Form(bound=bound)  # "boosts ResNet-50 to over 80%": a level, not a change
+            return _form(bound=bound)  # "boosts ResNet-50 to over 80%": a level, not a change
         near = set(words[-8:])
         if near & _DROP_NOUNS:
-            return Form("drop", bound)
-        return Form("delta", bound) if near & _BOUNDED_GAINS else Form(bound=bound)
+            return _form("drop", bound)
+        return _form("delta", bound) if near & _BOUNDED_GAINS else _form(bound=bound)
     if last == "to":
         if prev == "up":
-            return Form(bound="upto")
-        return Form("cmp") if prev in _CMP_BEFORE_TO else Form("point")
+            return _form(bound="upto")
+        return _form("cmp") if prev in _CMP_BEFORE_TO else _form("point")
     if last == "from":
-        return Form("from")
+        return _form("from")
     if last in ("vs", "vs.", "versus", "against") or (last == "with" and prev in ("compared", "comparison")):
-        return Form("cmp")
+        return _form("cmp")
     if last == "at" and prev not in _METRIC_WORDS:
-        return Form(skip="threshold")  # "at 80% ImageNet top-1 accuracy, X is 5 times faster"
+        return _form(skip="threshold")  # "at 80% ImageNet top-1 accuracy, X is 5 times faster"
     if last in ("saving", "saves", "save"):
-        return Form(skip="share")
+        return _form(skip="share")
     return NOTHING
 
 
@@ -164,21 +172,21 @@ def post_form(low: str, i: int, j: int) -> Form:
     """Form told by low[i:j], the text right after a number (from its end, before its unit)."""
     m = POST_FORM_RE.match(low, i, j)
     if m is None:
-        return Form(bound="lower") if _PLUS_RE.match(low, i, j) else NOTHING
+        return _form(bound="lower") if _PLUS_RE.match(low, i, j) else NOTHING
     if m.group("gain"):
         # "2.1% lower error" is a gain in accuracy; "a 1.2% error increase" a drop
-        return Form("delta", "lower" if m.group("plus") else None)
+        return _form("delta", "lower" if m.group("plus") else None)
     if m.group("drop"):
         erred = "err" in m.group("metric") or "err" in low[m.end():min(j, m.end() + 25)]
         word = m.group("drop")
         if erred and word.startswith(("lower", "decrease", "reduction")):
-            return Form("delta")
-        return Form("drop")
+            return _form("delta")
+        return _form("drop")
     if m.group("rel"):
-        return Form(skip="relative")
+        return _form(skip="relative")
     if m.group("plus"):
-        return Form(bound="lower")
-    return Form(skip="of" if low.startswith("of", m.start("share")) else "share")
+        return _form(bound="lower")
+    return _form(skip="of" if low.startswith("of", m.start("share")) else "share")
 
 
 def combine(before: Form, after: Form) -> Form:
@@ -187,11 +195,11 @@ def combine(before: Form, after: Form) -> Form:
     if after.skip == "of" and (before.kind or before.bound):  # "compared with 68.3% of the original
         after = NOTHING  # CLIP", "within 1.2% of its full-precision counterpart": no share
     if before.skip or after.skip:
-        return before if before.skip else Form(skip="share" if after.skip == "of" else after.skip)
+        return before if before.skip else _form(skip="share" if after.skip == "of" else after.skip)
     kind = before.kind if before.kind not in (None, "point") else after.kind or before.kind
     if before.kind in ("delta", "drop") and after.kind in ("delta", "drop"):
         kind = after.kind  # "outperforms X by 2% lower error" (rare): the word next to it
-    return Form(kind, before.bound or after.bound)
+    return _form(kind, before.bound or after.bound)
 
 
 # --- quantities: accuracy, or something else ----------------------------------------------------
@@ -206,21 +214,10 @@ POST_QTY_RE = re.compile(
     r"\s{0,3}+(?:\\?%|\uff05|percent(?:age)?)?+\+?+\)?+[\s\-]{0,2}+(?:(?:" + "|".join(_QTY_FILLER.split())
     + r")\s{1,2}){0,3}(?:(?P<res>" + _RESOURCE + r")(?![a-z])|(?P<acc>" + _ACC + r"))"
 )
-RESOURCE_RE = re.compile(r"(?<![a-z0-9\-])(?:" + _RESOURCE + r")(?![a-z])")
-ACC_WORD_RE = re.compile(r"(?<![a-z])(?:" + _ACC + r")")
 
 
-def quantity(low: str, pre_a: int, start: int, uend: int, post_b: int) -> str | None:
-    """'acc' or 'other': the quantity named right after the number, else the nearest one named
-    before it in its clause (from pre_a); None when neither names one."""
+def quantity_after(low: str, uend: int, post_b: int) -> str | None:
+    """'acc' or 'other': the quantity named right after a number ending at uend ("52% fewer
+    parameters", "0.2% top-1 accuracy improvement"), or None."""
     m = POST_QTY_RE.match(low, uend, min(post_b, uend + 80))
-    if m is not None:
-        return "other" if m.group("res") else "acc"
-    last_res = last_acc = -1
-    for m in RESOURCE_RE.finditer(low, pre_a, start):
-        last_res = m.start()
-    for m in ACC_WORD_RE.finditer(low, pre_a, start):
-        last_acc = m.start()
-    if last_res < 0 and last_acc < 0:
-        return None
-    return "other" if last_res > last_acc else "acc"
+    return None if m is None else "other" if m.group("res") else "acc"

@@ -22,7 +22,7 @@ from . import cues as C
 from .attributes import baseline_of, extra_before, extra_data, model_of, params_of
 from .doc import Doc, Num
 from .sentence import best_setting
-from .vocab import ACHIEVE_RE, APPROX_WORDS, FAMILY, mentions_imagenet
+from .vocab import APPROX_WORDS, FAMILY, achieves, mentions_imagenet
 
 EVIDENCE_CAP = 600  # longer "sentences" are cut to a window around the number
 # A sentence that continues the one before it: protocol words there speak for it too.
@@ -43,7 +43,7 @@ def finish(doc: Doc, n: Num, prev: Num | None, last: bool) -> dict | None:
             n.dataset, n.ds_how = prev.dataset, "sibling"
     before = doc.last_claim  # the latest claim, in the previous sentence or one it continues
     if n.kind is None and before is not None and doc.claims_end == n.s0 and (
-            n.role == "baseline" or n.form == "point" or ACHIEVE_RE.search(low, n.pre_a, n.start)):
+            n.role == "baseline" or n.form == "point" or achieves(low, n.pre_a, n.start)):
         n.inherit = before  # "This is a 26% relative improvement over the winner (GoogLeNet, 6.66%)"
         n.kind, n.k, n.qual = before.kind, n.k or before.k, n.qual or before.qual
         if n.dataset is None:
@@ -64,7 +64,7 @@ def finish(doc: Doc, n: Num, prev: Num | None, last: bool) -> dict | None:
         n.kind = "acc"
     if n.kind is None:
         if n.dataset in FAMILY and (n.form in ("delta", "drop") or n.bound or (
-                n.ds_how != "carry" and ACHIEVE_RE.search(low, n.far_a, n.start))):
+                n.ds_how != "carry" and achieves(low, n.far_a, n.start))):
             n.kind, n.kind_fallback = "acc", True  # "BiT attains 76.8% on ILSVRC-2012", "by 2%"
         else:
             return None

@@ -14,11 +14,12 @@ every RECHECK_SECONDS: a running daemon sees an edit within that time, without r
 Speed.  One alternation of every setting phrase or corpus name, searched over whole
 sentences, would cost more than the rest of the extractor together (most phrases start with a
 character class, and ``re`` tries them at every position).  So each phrase is found through its
-*trigger*, its longest plain word outside brackets and groups, and each corpus spelling through
-its *head* (see `head`); triggers and heads join the extractor's own keywords in ONE keyword
-scan (`cue_re`, see `ingest.extract.cues`), and only the text around a hit is read: a few
-anchored matches from the word starts before it.  A phrase starts at a word start; one without
-a trigger is searched over the whole span (correct, only slower).
+*trigger*, its longest plain word outside brackets and groups: the triggers join the
+extractor's own keywords in ONE keyword scan (`cue_re`, see `ingest.extract.cues`), and only
+the text around a hit is read, with a few anchored matches from the word (or number) starts
+before it.  A phrase starts at a word start; one without a trigger is searched over the whole
+span (correct, only slower).  A corpus spelling is found through its *head* (see `head`) with
+``str.find``, and only where extra data is looked for.
 """
 
 from __future__ import annotations
@@ -47,10 +48,10 @@ class RuleWords:
                  "corpus_words", "metrics", "_names")
 
     def __init__(self, cue_re, whole, triggers, untriggered, negation, corpus_re, heads, corpus_words, metrics):
-        self.cue_re = cue_re  # the extractor's own keywords, the triggers and the heads: one pattern
-        self.keys = frozenset(triggers) | heads
+        self.cue_re = cue_re  # the extractor's own keywords and the triggers: one pattern
+        self.keys = frozenset(triggers)
         self.whole = whole  # triggers and heads that count only as whole words (not "with" for "wit")
-        self.triggers = triggers  # trigger -> [(pattern, setting, the pattern starts with the trigger)]
+        self.triggers = triggers  # trigger -> [(pattern, setting, where it starts: "trigger" | "digit" | "word")]
         self.untriggered = untriggered  # [(pattern, setting)] without a trigger
         self.negation = negation  # pattern matched against the text before a phrase, or None
         self.corpus_re = corpus_re
@@ -59,37 +60,27 @@ class RuleWords:
         self.metrics = metrics  # metric ids of rules/metrics.toml
         self._names: dict[str, str | None] = {}
 
-    def cues(self, text: str, low: str, a: int, b: int, hits: list[tuple[int, str]],
-             names: bool = True) -> list[tuple]:
-        """Cues (start, end, "set", setting) of the setting phrases in text[a:b], and with
-        `names` (start, end, "xnamed", corpus) of the corpora named there, in order, read
-        around `hits`, the (offset, key) of the triggers and heads `cue_re` found in [a, b)."""
+    def cues(self, text: str, low: str, a: int, b: int, hits: list[tuple[int, str]]) -> list[tuple]:
+        """Cues (start, end, "set", setting) of the setting phrases in text[a:b], in order, read
+        around `hits`, the (offset, trigger) that `cue_re` found in [a, b)."""
         phrases: dict[tuple, str] = {}
         for pattern, setting in self.untriggered:
             for m in pattern.finditer(low, a, b):
                 phrases.setdefault(m.span(), setting)
-        found: dict[tuple, str] = {}
         for s, w in hits:
-            for pattern, setting, leads in self.triggers.get(w, ()):
-                if leads:  # the phrase starts with its trigger: one anchored match
+            for pattern, setting, lead in self.triggers[w]:
+                if lead == "trigger":  # the phrase starts with its trigger: one anchored match
                     m = pattern.match(low, s, min(b, s + PHRASE_AFTER))
                 else:
-                    m = _covering(pattern, low, max(a, s - PHRASE_BEFORE), s, min(b, s + PHRASE_AFTER))
+                    m = _covering(pattern, low, max(a, s - PHRASE_BEFORE), s, min(b, s + PHRASE_AFTER), low,
+                                  lead == "digit")
                 if m is not None:
                     phrases.setdefault(m.span(), setting)
-            if names and w in self.heads:
-                m = _covering(self.corpus_re, text, max(a, s - NAME_BEFORE), s, min(b, s + NAME_AFTER), low)
-                if m is not None:
-                    name = self._name(m.group())
-                    if name:
-                        found.setdefault(m.span(), name)
         out, end = [], -1
         for (s, e), setting in sorted(phrases.items(), key=lambda p: (p[0][0], -p[0][1])):
             if s >= end and not (self.negation and self.negation.search(low, max(a, s - 40), s)):
                 out.append((s, e, "set", setting))
                 end = e
-        if found:
-            out = sorted(out + [(s, e, "xnamed", name) for (s, e), name in found.items()])
         return out
 
     def corpus_in(self, text: str, low: str, a: int, b: int) -> str | None:
@@ -117,7 +108,7 @@ class RuleWords:
                 if not (i and low[i - 1].isalnum()) and not (w in self.whole and low[i + len(w):i + len(w) + 1].isalpha()):
                     hits.append((i, w))
                 i, seen = low.find(w, i + 1, b), seen + 1
-        return self.cues(text, low, a, b, sorted(hits), names=False) if hits or self.untriggered else []
+        return self.cues(text, low, a, b, sorted(hits)) if hits or self.untriggered else []
 
     def _name(self, spelling: str) -> str | None:
         """The corpus a spelling names (`rules.corpora.from_text`, remembered)."""
@@ -128,17 +119,20 @@ class RuleWords:
         return self._names[spelling]
 
 
-def _covering(pattern: re.Pattern, text: str, a: int, s: int, b: int, low: str | None = None):
-    """The longest match of `pattern` in text[a:b] that starts at a word start in [a, s] and
-    covers offset s: anchored matches tried from the farthest word start on (a few ``match``
-    calls instead of a search, which would try every position)."""
-    for w in _WORD_START_RE.finditer(text if low is None else low, a - 1 if a else 0, s + 1):
+def _covering(pattern: re.Pattern, text: str, a: int, s: int, b: int, low: str | None = None, digits: bool = False):
+    """The longest match of `pattern` in text[a:b] that starts at a word start (with `digits`,
+    at the start of a number) in [a, s] and covers offset s: anchored matches tried from the
+    farthest start on (a few ``match`` calls instead of a search, which would try every
+    position)."""
+    starts = _NUMBER_START_RE if digits else _WORD_START_RE
+    for w in starts.finditer(text if low is None else low, a - 1 if a else 0, s + 1):
         m = pattern.match(text, w.end() - 1, b)
         if m is not None and m.end() > s:
             return m
     return None
 
 
+_NUMBER_START_RE = re.compile(r"(?:^|[^0-9.,])[0-9]")
 _WORD_START_RE = re.compile(r"(?:^|[^a-z0-9])[a-z0-9]")
 
 
@@ -173,14 +167,16 @@ def _compile(phrases: tuple, negation: str | None, spellings: tuple, metrics: tu
             pattern = re.compile(word, re.I if _CAPITAL_RE.search(word) else 0)  # (run on lower-cased text)
             key, is_whole = trigger(word)
             if key:
-                triggers.setdefault(key, []).append((pattern, setting, word.startswith(key)))
+                lead = ("trigger" if word.startswith(key) else
+                        "digit" if word.startswith(("\\d", "\\b\\d", "[0-9]", "\\b[0-9]")) else "word")
+                triggers.setdefault(key, []).append((pattern, setting, lead))
                 if not is_whole:
                     prefixes.add(key)  # a prefix for one phrase is a prefix for all
             else:
                 untriggered.append((pattern, setting))
     whole = set(triggers) - prefixes
     heads = {head(s) for s in spellings} - {""}
-    cue_re = re.compile(r"[,;:]|(?<![a-z0-9])" + trie_regex(sorted(set(KEYWORDS) | set(triggers) | heads)))
+    cue_re = re.compile(r"[,;:]|(?<![a-z0-9])" + trie_regex(sorted(set(KEYWORDS) | set(triggers))))
     return RuleWords(cue_re, frozenset(whole | (heads - set(triggers))), {k: tuple(v) for k, v in triggers.items()},
                      tuple(untriggered),
                      re.compile(f"(?:{negation})$", re.I) if negation else None, rules.corpora.text_pattern(),

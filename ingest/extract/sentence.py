@@ -30,6 +30,8 @@ CLASS_THRESHOLD_RE = re.compile(
     r"\b(?:models|methods|networks|architectures|approaches|works|ones|baselines)\s{0,2}(?:\([^()]{0,30}\)\s{0,2})?"
     r"(?:(?:that|which)\s+(?:reach|achieve|attain|exceed|surpass)\w*|reaching|achieving|attaining|exceeding"
     r"|surpassing|with)\s+(?:(?:over|above|about|around|more\s+than)\s+)?\$?$")
+_PARTICIPLES = ("reaching", "achieving", "attaining", "exceeding", "surpassing", "with", "reach", "achieve",
+                "attain", "exceed", "surpass", "over", "above", "about", "around", "than")
 PRE_CAP = POST_CAP = 300
 MAX_LIST = 24  # items of one list, at most  # near windows never exceed this many characters
 _SENTENCE_HINTS = ("imagenet", "lsvrc", "ilsrcv", "ilsvcr", "acc", "err", "top", "mce", "in-1k", "in1k",
@@ -62,7 +64,8 @@ def live(doc: Doc, nums: list[Num]) -> list[Num]:
         n.post = F.post_form(low, n.end, min(s1, n.end + 80))
         form = F.combine(n.tail, n.post)
         n.form, n.bound, n.skip = form.kind, form.bound, form.skip
-        if n.form in (None, "point") and CLASS_THRESHOLD_RE.search(low, max(s0, n.start - 80), n.start):
+        if (n.form in (None, "point") and low[max(s0, n.start - 12):n.start].rstrip(" $").endswith(_PARTICIPLES)
+                and CLASS_THRESHOLD_RE.search(low, max(s0, n.start - 80), n.start)):
             n.skip = "threshold"  # "the smallest among previous models reaching 86%"
         if n.form is None and _in_points(low, n):
             n.form = "delta"  # "1.6 pp", "1.5 points": a difference in points
@@ -141,7 +144,7 @@ def _local(doc: Doc, n: Num) -> None:
         n.kind = "non"
     if n.kind is None:
         non = None
-        for non in NON_PRE_RE.finditer(text, n.pre_a, start):
+        for non in NON_PRE_RE.finditer(text, max(n.pre_a, start - 40), start):  # (named right before it)
             pass
         kind = pre.get("kind")
         if non is not None and (kind is None or non.start() > kind[0]):
@@ -159,11 +162,24 @@ def _local(doc: Doc, n: Num) -> None:
         n.setting = min(post["set"], key=_SETTING_RANK.__getitem__)
     elif "set" in pre:
         n.setting, n.set_before = min(pre["set"], key=_SETTING_RANK.__getitem__), True
-    if F.quantity(low, n.pre_a, start, uend, n.post_b) == "other":
+    if _quantity(low, n, pre) == "other":
         n.skip = "other"  # "the throughput by over 40%", "37% compute time"
     elif n.form == "from" or n.form == "cmp" or (n.form in (None, "point") and n.bound is None and (
             "cmp" in pre or _in_baseline_paren(doc, n))):
         n.role = "baseline"  # "vs 81.8%", "outperforming Vim-B's 81.8%", "(GoogLeNet, 6.66%)"
+
+
+def _quantity(low: str, n: Num, pre: dict) -> str | None:
+    """'acc' or 'other': what n measures, named right after it, else the nearest quantity
+    named before it in its clause ("the throughput by over 40%"); None when neither says."""
+    after = F.quantity_after(low, n.uend, n.post_b)
+    if after is not None:
+        return after
+    qty = pre.get("qty")
+    acc = max((c[0] for c in (pre.get("kind"), pre.get("k")) if c is not None), default=-1)
+    if qty is None:
+        return "acc" if acc >= 0 else None
+    return qty[3] if qty[0] > acc else "acc"
 
 
 # A window's setting: the first of these (semi-supervised fine-tuning is semi-supervised; a k-NN

@@ -149,5 +149,12 @@ RESOURCE_WORDS = (
     " size bandwidth fps sparsity compression tokens patches bits model-size runtime inference-time gpu"
 )
 APPROX_WORDS = (" about", " around", " roughly", " nearly", " almost", " approximately", "~")
-ACHIEVE_RE = re.compile(r"\b(?:achiev|attain|obtain|reach|get|gets|got|yield|set|score|hit|record|deliver"
-                        r"|accura|perform|match|boost|push|train|increas|improv|rais|retain)")
+ACHIEVE_WORDS = ("achiev", "attain", "obtain", "reach", " get", " got", "yield", " set", "score", " hit", "record",
+                 "deliver", "accura", "perform", "match", "boost", "push", "train", "increas", "improv", "rais",
+                 "retain")
+
+
+def achieves(low: str, a: int, b: int) -> bool:
+    """Does low[a:b] say a result was achieved ("reaches", "attains", "boosted ... to")?"""
+    window = low[a:b]
+    return any(w in window for w in ACHIEVE_WORDS)
