@@ -178,6 +178,20 @@ def test_a_baseline_achieved_by_an_unnamed_entry():
         ("top5_err", 15.3, "proposed"), ("top5_err", 26.2, "baseline"), ("top1_err", 37.5, "proposed")]
 
 
+def test_a_full_precision_reference_in_parentheses_is_a_baseline():
+    text = ("On ImageNet, our 8-bit quantized MobileNetV2 reaches 71.6% top-1 accuracy, only 0.3% below its "
+            "full-precision counterpart (71.9%).")
+    assert figures(text) == [("top1_acc", 71.6, "proposed"), ("top1_acc_drop", 0.3, "proposed"),
+                             ("top1_acc", 71.9, "baseline")]
+
+
+def test_ablated_configurations_are_variants():
+    text = ("MixFormer-B reaches 83.6% top-1 accuracy on ImageNet; removing the token mixer lowers it to 81.9%, "
+            "and w/o the bridge it gets 82.4%.")
+    assert figures(text) == [("top1_acc", 83.6, "proposed"), ("top1_acc", 81.9, "variant"),
+                             ("top1_acc", 82.4, "variant")]
+
+
 # --- gains, drops, bounds: claims, never accuracies ------------------------------------------------
 
 @pytest.mark.parametrize("sentence,value", [
@@ -241,6 +255,11 @@ def test_drops_and_their_bounds(sentence, metric, value):
 def test_a_range_of_drops_gives_both_ends_and_no_accuracy():
     text = "Pruning half of the channels causes accuracy drops of 3%\u201315% on ImageNet for the usual criteria."
     assert figures(text) == [("top1_acc_drop", 3.0, "proposed"), ("top1_acc_drop", 15.0, "proposed")]
+
+
+def test_a_range_written_with_a_hyphen_between_numbers():
+    text = "Across model sizes, our recipe consistently improves ImageNet accuracy by 0.5-1.5%."
+    assert [(m, v) for m, v, _ in figures(text)] == [("top1_acc_delta", 0.5), ("top1_acc_delta", 1.5)]
 
 
 def test_a_range_of_gains_in_points():
@@ -425,6 +444,12 @@ def test_extra_data_stated_for_the_model_in_an_earlier_sentence():
             "The resulting ViT-G model attains 90.94% top-1 accuracy on ImageNet.")
     assert [(c["model"], c["extra_data"], c["setting"]) for c in check(text, "Model soups: averaging weights")] == [
         ("ViT-G", "JFT-300M", "finetuned")]
+
+
+def test_imagenet_22k_pretraining_means_an_imagenet_1k_result():
+    text = "Using ImageNet-22K pre-training, GlimNet-L achieves 87.3% top-1 accuracy at 384 resolution."
+    assert [(c["dataset"], c["value"], c["setting"], c["extra_data"]) for c in check(text)] == [
+        ("imagenet-1k", 87.3, "finetuned", "ImageNet-22K")]
 
 
 def test_pretraining_epochs_alone_say_no_protocol():

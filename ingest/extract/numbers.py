@@ -105,9 +105,10 @@ def _read_anchor(found: dict, low: str, i: int, anchor: str, kind: str) -> None:
 
 def _free(low: str, s: int) -> bool:
     """Is the number starting at s not glued to a word before it ("resnet-50", "v2.1")?  A
-    dash after a percent sign or a space starts a range's second end ("3%\u201315%")."""
-    return not s or low[s - 1] not in NOT_BEFORE_NUMBER or (s > 1 and low[s - 1] in _DASHES
-                                                            and (low[s - 2] == "%" or low[s - 2].isspace()))
+    dash after a digit, a percent sign or a space starts a range's second end ("0.5-1.5%",
+    "3%\u201315%")."""
+    return not s or low[s - 1] not in NOT_BEFORE_NUMBER or (s > 1 and low[s - 1] in _DASHES and (
+        low[s - 2] in "%0123456789" or low[s - 2].isspace()))
 
 
 def _glued_to_word(low: str, j: int) -> bool:

@@ -68,6 +68,9 @@ def finish(doc: Doc, n: Num, prev: Num | None, last: bool) -> dict | None:
             n.kind, n.kind_fallback = "acc", True  # "BiT attains 76.8% on ILSVRC-2012", "by 2%"
         else:
             return None
+    if n.dataset is None and n.kind in ("acc", "err") and any(
+            c[3].lower().startswith(("imagenet", "in")) for c in doc.cues_in(n.s0, n.s1, "xnamed")):
+        n.dataset, n.ds_how = "imagenet-1k", "pretrain"  # "Using ImageNet-22K pre-training, X achieves 87.3%"
     if n.kind == "non" or n.dataset not in FAMILY:
         return None  # another metric, or another dataset ("91.7% on CIFAR-100")
     metric = _metric(n)

@@ -32,6 +32,7 @@ CLASS_THRESHOLD_RE = re.compile(
     r"|surpassing|with)\s+(?:(?:over|above|about|around|more\s+than)\s+)?\$?$")
 _PARTICIPLES = ("reaching", "achieving", "attaining", "exceeding", "surpassing", "with", "reach", "achieve",
                 "attain", "exceed", "surpass", "over", "above", "about", "around", "than")
+_ABLATION_WORDS = ("w/o", "ablat", "removing the", "without the proposed", "without our", "only the new")
 PRE_CAP = POST_CAP = 300
 MAX_LIST = 24  # items of one list, at most  # near windows never exceed this many characters
 _SENTENCE_HINTS = ("imagenet", "lsvrc", "ilsrcv", "ilsvcr", "acc", "err", "top", "mce", "in-1k", "in1k",
@@ -167,6 +168,8 @@ def _local(doc: Doc, n: Num) -> None:
     elif n.form == "from" or n.form == "cmp" or (n.form in (None, "point") and n.bound is None and (
             "cmp" in pre or _in_baseline_paren(doc, n))):
         n.role = "baseline"  # "vs 81.8%", "outperforming Vim-B's 81.8%", "(GoogLeNet, 6.66%)"
+    elif any(w in low[n.pre_a:start] for w in _ABLATION_WORDS):
+        n.role = "variant"  # "without the token mixer, accuracy falls to 79.1%": an ablation of the method
 
 
 def _quantity(low: str, n: Num, pre: dict) -> str | None:

@@ -140,7 +140,7 @@ NON_METRIC = (
 )
 NON_POST_RE = re.compile(r"\s{0,3}+(?:\\?%|percent)?+[\s\-]{0,3}+\)?+\s{0,2}+(?:(?i:top" + HY + r"?1|average|mean)\s+)?"
                          + NON_METRIC + r"(?![A-Za-z])")
-NON_PRE_RE = re.compile(r"(?<![A-Za-z])" + NON_METRIC + r"(?![A-Za-z])")
+NON_PRE_RE = re.compile(r"(?<![A-Za-z\-])" + NON_METRIC + r"(?![A-Za-z])")  # (not "full-precision")
 # Resources and other quantities a percentage can measure (lower case): "52% fewer
 # parameters", "saving 37% compute time", "the throughput by over 40%".
 RESOURCE_WORDS = (
