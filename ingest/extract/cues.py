@@ -17,7 +17,7 @@ value); families:
     xnamed extra data named as a dataset with a pre-training role ("pre-trained on
            ImageNet-22K"); the corpora of the rules are looked for where extra data is
            (`rulewords.RuleWords.corpus_in`)
-    pre    pre-training mentioned      xfer   "transferred to"
+    pre    pre-training mentioned
     set    a setting phrase of the rules (`rulewords`)
 """
 
@@ -39,11 +39,11 @@ _DATASET_WORDS = (
 _COMPARE_WORDS = ("than vs versus outperform surpass suppress beat exceed compared unlike against previous prior"
                   " baseline human relative winner winning above below runner-up")
 _EXTRA_WORDS = ("web weak weakly extra external additional alt-text alt large images pairs photos samples only"
-                " pre pretrain transfer")
+                " pre pretrain")
 _METRIC_WORDS = "top acc err mce corruption robust certified adversarial attack attacks occlud pgd fgsm"
 PREFIX_WORDS = frozenset(  # may continue with more letters ("outperforms", "occluding")
     "outperform surpass suppress exceed beat previous baseline human pretrain pre kinetics places flowers"
-    " lvis inaturalist cifar caltech wmt transfer weak occlud lsun".split()
+    " lvis inaturalist cifar caltech wmt weak occlud lsun".split()
 )
 CASED = {"real": "ReaL", "places": "P", "flowers": "F", "glue": "GLUE", "cub": "CUB", "lsun": "LSUN"}
 
@@ -98,7 +98,6 @@ NO_EXTRA_RE = re.compile(r"\b(?:without|no|w/o)\s+(?:any\s+)?(?:extra|external|a
                          r"|only\s+(?:on\s+|using\s+|use\s+)?(?:the\s+)?(?:imagenet|ilsvrc|in" + HY + r"?1k)")
 ONLY_IMAGENET_RE = re.compile(r"only\s+(?:on\s+|using\s+|use\s+)?(?:the\s+)?(?=imagenet|ilsvrc|in" + HY + r"?1k)")
 PRETRAIN_RE = re.compile(r"pre" + HY + r"?\s?train")
-TRANSFER_RE = re.compile(r"transferr?(?:ed|ing)?\s+to\b")
 PRETRAIN_ROLE_BEFORE_RE = re.compile(
     r"pre" + HY + r"?\s?train[^.;]{0,40}\b(?:on|with|using|from)\s+(?:[a-z]+\s+){0,2}$")
 PRETRAIN_ROLE_AFTER_RE = re.compile(r"\s?" + HY + r"?\s?pre" + HY + r"?\s?train")
@@ -200,8 +199,6 @@ def _read_extra(low: str, text: str, s: int, e: int, w: str) -> tuple | None:
         return (m.end(), "xneg", "only") if m else None
     if w in ("pre", "pretrain"):
         return (e, "pre", True) if PRETRAIN_RE.match(low, s) else None
-    if w == "transfer":
-        return (e, "xfer", True) if TRANSFER_RE.match(low, s) else None
     return None
 
 
@@ -234,7 +231,7 @@ _QUAL_SET = frozenset("robust certified adversarial attack attacks occlud pgd fg
 
 
 def _reader(w: str):
-    """The function classifying keyword w (and the framing keys "pre", "transfer")."""
+    """The function classifying keyword w."""
     if w in _SEP_SET:
         return _read_sep
     if w == "top":

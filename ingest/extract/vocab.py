@@ -101,7 +101,6 @@ PARALLEL_SEP_RE = re.compile(
     r"\s{0,2}(?:,\s{0,2}(?:and\s{1,2})?|and\s{1,2}|/\s{0,2})"
 )
 TO_GAP_RE = re.compile(r"\s*to\s*")
-RESPECTIVELY = "respectively"
 
 # --- ImageNet ------------------------------------------------------------------------------------
 IN1K_RE = re.compile(r"\bin" + HY + r"?(?:1|21|22)k\b")
