@@ -144,6 +144,13 @@ def test_possessive_baseline_and_the_setting_it_shares():
         ("Vim-B", 81.8, None, "baseline")]
 
 
+def test_a_baseline_is_compared_under_the_same_protocol():
+    text = ("SigNet So400m/14 attains 83.1% zero-shot ImageNet accuracy, surpassing EVA-CLIP-E/14 (82.0%) while "
+            "using fewer parameters.")
+    assert [(c["value"], c["setting"], c["role"]) for c in check(text)] == [
+        (83.1, "zero_shot", "proposed"), (82.0, "zero_shot", "baseline")]
+
+
 @pytest.mark.parametrize("sentence,value", [
     ("We obtain 87.1% top-1 accuracy on ImageNet, improving the previous best, 86.4%, by a clear margin.", 86.4),
     ("Under the same budget, PaleViT-S obtains 81.2% top-1 on ImageNet while the prior state of the art "
@@ -616,25 +623,25 @@ def test_set1_known_headline_results(set1):
 
 # --- hostile input ---------------------------------------------------------------------------------------
 
-# About 200,000 characters each: a pattern that backtracks catastrophically (quadratic or worse)
+# About 100,000 characters each: a pattern that backtracks catastrophically (quadratic or worse)
 # would take hours on these, a linear one well under the bound.
 ADVERSARIAL = {
-    "digits": "9" * 200_000,
-    "parentheses": "(((((" * 40_000,
-    "dotted numbers": "ImageNet " + "1.1." * 50_000,
-    "percent signs": "ImageNet " + "%" * 200_000,
-    "one claim repeated": "On ImageNet XNet gets 85.1% top-1 accuracy. " * 4_400,
-    "one run-on sentence": "ImageNet " + "85% top-1 accuracy, " * 10_000,
-    "control characters": "ImageNet \x00\x01\x1b 85\x0b% top-1 \x7f" * 12_000,
-    "letters": "ImageNet " + "a" * 200_000,
-    "hyphenated capitals": "ImageNet " + "A-" * 100_000,
-    "blank line of spaces": "ImageNet 85%\n" + " " * 200_000 + "\n",
-    "cue soup": "ImageNet (vs 81.8% for X) by +1.2% ~ $86.3\\%$ web extra pre-train fine-tune 21k top " * 2_400,
-    "sentence ends": "ImageNet 85%. A" * 14_000,
-    "setting words": "ImageNet " + "1 zero-shot fine-tuned top without extra data of the labels " * 3_200,
-    "slashes": "ImageNet " + "1/" * 100_000 + "2%",
-    "ranges": "ImageNet drops of " + "3%-15% " * 20_000,
-    "corpus heads": "ImageNet 85% pre-trained on " + "JFT-300M LAION-2B IN-22K 3.5B " * 6_000,
+    "digits": "9" * 100_000,
+    "parentheses": "(((((" * 20_000,
+    "dotted numbers": "ImageNet " + "1.1." * 25_000,
+    "percent signs": "ImageNet " + "%" * 100_000,
+    "one claim repeated": "On ImageNet XNet gets 85.1% top-1 accuracy. " * 2_200,
+    "one run-on sentence": "ImageNet " + "85% top-1 accuracy, " * 5_000,
+    "control characters": "ImageNet \x00\x01\x1b 85\x0b% top-1 \x7f" * 6_000,
+    "letters": "ImageNet " + "a" * 100_000,
+    "hyphenated capitals": "ImageNet " + "A-" * 50_000,
+    "blank line of spaces": "ImageNet 85%\n" + " " * 100_000 + "\n",
+    "cue soup": "ImageNet (vs 81.8% for X) by +1.2% ~ $86.3\\%$ web extra pre-train fine-tune 21k top " * 1_200,
+    "sentence ends": "ImageNet 85%. A" * 7_000,
+    "setting words": "ImageNet " + "1 zero-shot fine-tuned top without extra data of the labels " * 1_600,
+    "slashes": "ImageNet " + "1/" * 50_000 + "2%",
+    "ranges": "ImageNet drops of " + "3%-15% " * 10_000,
+    "corpus heads": "ImageNet 85% pre-trained on " + "JFT-300M LAION-2B IN-22K 3.5B " * 3_000,
 }
 
 
@@ -661,7 +668,7 @@ def test_random_text_never_raises():
         "over", "within", "drop", "gain", "the previous best,", "pp", "points", "It", "without extra data",
     ])
 
-    @hypothesis.settings(max_examples=40, deadline=None, derandomize=True)
+    @hypothesis.settings(max_examples=25, deadline=None, derandomize=True)
     @hypothesis.given(st.lists(pieces | st.text(max_size=12), max_size=60), st.text(max_size=40))
     def run(parts, title):
         text = " ".join(parts)
@@ -673,7 +680,7 @@ def test_random_text_never_raises():
 def test_arbitrary_unicode_never_raises():
     hypothesis = pytest.importorskip("hypothesis")
 
-    @hypothesis.settings(max_examples=40, deadline=None, derandomize=True)
+    @hypothesis.settings(max_examples=25, deadline=None, derandomize=True)
     @hypothesis.given(hypothesis.strategies.text(max_size=400), hypothesis.strategies.text(max_size=60))
     def run(text, title):
         extract_claims(text, title)

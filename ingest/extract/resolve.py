@@ -109,8 +109,9 @@ def _sentence_setting(doc: Doc, n: Num, prev: Num | None, last: bool) -> None:
     if n.setting is None:  # "When fine-tuned on only 1% of the labels, we achieve 85.8%"
         n.setting = best_setting({c[3] for c in doc.cues_in(prev.post_b if prev else n.far_a, n.start, "set")})
         n.set_before = n.setting is not None
-    if n.setting is None and prev is not None and (prev.set_before or n.form in ("delta", "drop")):
-        n.setting = prev.setting  # "zero-shot top-1 of 83.7 and top-5 of 97.2"; a gain over it
+    if n.setting is None and prev is not None and (prev.set_before or n.form in ("delta", "drop")
+                                                   or n.role == "baseline"):
+        n.setting = prev.setting  # "zero-shot top-1 of 83.7 and top-5 of 97.2"; a gain over it; a rival's
         n.set_before = prev.set_before
     if n.setting is None and last:  # "... reaches 85.5% top-1 accuracy, without extra data."
         n.setting = best_setting({c[3] for c in doc.cues_in(n.uend, n.s1, "set")})
