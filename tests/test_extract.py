@@ -365,6 +365,15 @@ def test_dataset_carried_from_previous_sentence():
     assert facts(text) == [("SimNet", "imagenet-1k", "top1_acc", 76.5, "linear_probe", "proposed")]
 
 
+@pytest.mark.parametrize("sentence", [
+    "With ImageNet pre-training, our detector reaches 82.1% on the downstream task.",
+    "Our ImageNet-pretrained ResNet-50 transfers to the bird dataset with 88.0% accuracy.",
+    "Initialized from weights pre-trained on ImageNet, the segmenter obtains 47.3% on the new benchmark.",
+])
+def test_imagenet_as_the_pretraining_set_is_not_where_a_number_is_reported(sentence):
+    assert check(sentence) == []
+
+
 def test_imagenet_only_for_pretraining_then_coco():
     assert check("We pre-train on ImageNet and report 48.2% AP and 41.0% mask AP on COCO test-dev.") == []
 

@@ -176,8 +176,10 @@ def _read_dataset(low: str, text: str, s: int, e: int, w: str) -> tuple | None:
         e, ds = ILSVRC_RE.match(low, s).end(), "imagenet-1k"
     else:
         ds = DATASET_IDS.get(w, "other:" + w)
-    if ds == "imagenet-21k" and (PRETRAIN_ROLE_BEFORE_RE.search(low, max(0, s - 60), s)
-                                 or PRETRAIN_ROLE_AFTER_RE.match(low, e)):
+    if ds in ("imagenet-21k", "imagenet-1k") and (PRETRAIN_ROLE_BEFORE_RE.search(low, max(0, s - 60), s)
+                                                  or PRETRAIN_ROLE_AFTER_RE.match(low, e)):
+        if ds == "imagenet-1k":  # "our ImageNet-pretrained backbone reaches 45.6 AP on COCO"
+            return e, "pre", "imagenet"  # the pre-training set, not the one a number is reported on
         return e, "xnamed", text[s:e]  # "pre-trained on ImageNet-22K": extra data, not the test set
     if ds == "imagenet-1k" and ONLY_AFTER_RE.match(low, e):
         return e, "xneg", "only"  # "trained on ImageNet only"

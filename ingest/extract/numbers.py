@@ -17,6 +17,7 @@ from .vocab import (AFTER_PERCENT_COMMA_RE, DIGITS, DIGITS_DOT, GLUED_THROUGH_RE
                     PERCENT_WORD_RE, POINT_ANCHORS, RANGE_LEFT_RE, SENT_START_DOT_RE, SENT_START_MARK_RE,
                     SLASH_LEFT_RE, TO_NUMBER_RE)
 
+_DIGIT_RE = re.compile(r"[0-9]")
 _PERCENT_TAIL_RE = re.compile(r"(?:age)?(?:\s{1,2}points?\b)?")
 MAX_NUMBERS = 2000  # hits read per anchor; real abstracts state < 50 numbers (hostile input)
 
@@ -66,8 +67,8 @@ _ANCHORS = (tuple((a, "percent") for a in PERCENT_ANCHORS) + tuple((a, "point") 
 def _read_anchor(found: dict, low: str, i: int, anchor: str, kind: str) -> None:
     """Read the number an anchor at i belongs to (if any) into `found`."""
     glued = kind == "metric"
-    if glued and i and low[i - 1].isalpha():  # "acc" inside "bacc"
-        return
+    if glued and ((i and low[i - 1].isalpha()) or _DIGIT_RE.search(low, max(0, i - 40), i + 30) is None):
+        return  # "acc" inside "bacc"; no digit near a metric word: no number glued to it
     if kind == "point":  # whole words: "pp", "p.p.", "point(s)"; not "approach", "pointwise"
         after = low[i + len(anchor):i + len(anchor) + 1]
         if (i and low[i - 1].isalpha()) or (after.isalpha() and not (anchor == "point" and after == "s")):

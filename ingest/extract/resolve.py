@@ -68,6 +68,9 @@ def finish(doc: Doc, n: Num, prev: Num | None, last: bool) -> dict | None:
             n.kind, n.kind_fallback = "acc", True  # "BiT attains 76.8% on ILSVRC-2012", "by 2%"
         else:
             return None
+    if n.dataset is None and n.kind == "acc" and n.setting in _PROBES and any(
+            c[3] == "imagenet" for c in doc.cues_in(n.s0, n.s1, "pre")):
+        n.dataset, n.ds_how = "imagenet-1k", "pretrain"  # "this ImageNet-pretrained X ... linear-probe accuracy"
     if n.dataset is None and n.kind in ("acc", "err") and any(
             c[3].lower().startswith(("imagenet", "in")) for c in doc.cues_in(n.s0, n.s1, "xnamed")):
         n.dataset, n.ds_how = "imagenet-1k", "pretrain"  # "Using ImageNet-22K pre-training, X achieves 87.3%"
@@ -101,6 +104,7 @@ def finish(doc: Doc, n: Num, prev: Num | None, last: bool) -> dict | None:
 
 
 _CORE = frozenset({"top1_acc", "top5_acc", "top1_err", "top5_err"})
+_PROBES = frozenset({"linear_probe", "frozen", "zero_shot", "few_shot", "semi_supervised"})  # read on the same set
 
 
 def _sentence_setting(doc: Doc, n: Num, prev: Num | None, last: bool) -> None:
