@@ -66,7 +66,7 @@ CAP_PHRASE_RE = re.compile(r"[A-Z][\w\-]*(?: [A-Z][\w\-]*){0,2}")
 
 # Capitalised tokens that are datasets, venues, hardware or generic acronyms, never models.
 NOT_MODELS = frozenset(
-    """imagenet ilsvrc cifar coco mscoco ade20k vtab jft laion yfcc voc pascal lvis kinetics places
+    """imagenet ilsvrc cifar coco mscoco ade20k vtab voc pascal lvis kinetics places
     inaturalist objectnet svhn mnist flickr30k msr-vtt nocaps vqa nlvr2 snli-ve glue squad wmt real
     cnn cnns dnn dnns rnn lstm gan gans nlp cv sota mlp mlps gpu gpus tpu tpus api url http https
     flops gflops macs ap map iou miou fid is bleu rgb ocr ai ml dl rl ssl mim iccv cvpr eccv neurips
