@@ -67,9 +67,9 @@ class Doc:
     """One abstract: its text, its lower-cased copy (same offsets), the cues of the
     sentences indexed so far, and abstract-wide facts computed on first use.
 
-    Cues are tuples (start, end, family, value) from `cues.scan_cues`, the rule words'
-    setting and corpus cues merged in, kept in text order twice: all together and by family,
-    each as (starts, cues) so that the cues starting in [a, b) are one bisection away.
+    Cues are tuples (start, end, family, value) from `cues.scan_cues` (the rules' setting
+    phrases included), kept in text order twice: all together and by family, each as
+    (starts, cues) so that the cues starting in [a, b) are one bisection away.
     """
 
     __slots__ = ("text", "low", "title", "words", "starts", "_cues", "_all", "_tokens", "_own", "_framing",
