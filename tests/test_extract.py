@@ -226,6 +226,20 @@ def test_respectively_and_slash_lists_of_gains():
                              ("top1_acc_delta", 0.3, "proposed"), ("top1_acc_delta", 1.1, "proposed")]
 
 
+def test_respectively_zips_values_with_datasets():
+    text = "Our NetQ reaches 84.1% and 91.2% top-1 accuracy on ImageNet and CIFAR-100, respectively."
+    assert core(text) == [("top1_acc", 84.1)]
+    text = ("It reduces the gap to its real-valued counterpart to less than 3% and 5% top-1 accuracy on "
+            "CIFAR-100 and ImageNet respectively.")
+    assert figures(text) == [("top1_acc_drop_upper_bound", 5.0, "proposed")]
+
+
+def test_a_number_without_a_dataset_in_an_abstract_naming_only_imagenet():
+    text = ("By hierarchically pruning 66% of the input tokens, our method keeps the drop of accuracy within 0.5% "
+            "for various vision transformers. These models reach strong trade-offs on ImageNet.")
+    assert figures(text) == [("top1_acc_drop_upper_bound", 0.5, "proposed")]
+
+
 def test_parallel_gains_each_with_its_condition():
     text = ("For ImageNet zero-shot classification, SiftCLIP beats CLIP by 6.1% when pre-trained on YFCC-15M "
             "and 3.0% on LAION-400M.")

@@ -73,7 +73,7 @@ class Doc:
     """
 
     __slots__ = ("text", "low", "title", "words", "starts", "_cues", "_all", "_tokens", "_own", "_framing",
-                 "_extra", "_settings", "param_lists", "last_model", "last_claim", "claims_end")
+                 "_extra", "_settings", "_only", "param_lists", "last_model", "last_claim", "claims_end")
 
     def __init__(self, text: str, low: str, title: str, words: RuleWords, starts: list[int]):
         self.text, self.low, self.title, self.words = text, low, title, words
@@ -81,7 +81,7 @@ class Doc:
         self._cues: dict[str, tuple[list, list]] = {}  # family -> (starts, cues)
         self._all: tuple[list, list] = ([], [])  # all families
         self._tokens: dict[int, tuple[list, list]] = {}
-        self._own = self._framing = None
+        self._own = self._framing = self._only = None
         self._extra: dict[str, object] = {}
         self._settings: dict[int, list] = {}  # sentence start -> its setting cues
         self.param_lists: dict[int, list] = {}  # id(list of numbers) -> the counts zipped with it
@@ -164,6 +164,15 @@ class Doc:
         if self._own is None:
             self._own = title_name(self.title) or defined_name(self.text, self.low) or ""
         return self._own
+
+    @property
+    def only_imagenet(self) -> bool:
+        """Is ImageNet-1K the one benchmark the abstract names (a number without a dataset in
+        reach is then an ImageNet-1K number)?  Read on first use, from the whole abstract."""
+        if self._only is None:
+            sets = {c[3] for c in C.scan_cues(self.low, self.text, 0, len(self.low), limit=2000) if c[2] == "ds"}
+            self._only = sets == {"imagenet-1k"}
+        return self._only
 
     @property
     def framing(self) -> bool:

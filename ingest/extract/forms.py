@@ -128,11 +128,11 @@ def tail_form(tail: str) -> Form:
     if bound:  # what is bounded: "by more than 5%", "the drop of accuracy is within 0.5%"
         if words and words[-1] == "by":
             return _form("drop" if set(words[-5:-1]) & _DECREASE_VERBS else "delta", bound)
-        if words and words[-1] in ("to", "reach", "reaches", "reaching", "achieve", "achieves", "achieving"):
-            return _form(bound=bound)  # "boosts ResNet-50 to over 80%": a level, not a change
         near = set(words[-8:])
         if near & _DROP_NOUNS:
-            return _form("drop", bound)
+            return _form("drop", bound)  # "reduces the gap ... to within 3.0%"
+        if words and words[-1] in ("to", "reach", "reaches", "reaching", "achieve", "achieves", "achieving"):
+            return _form(bound=bound)  # "boosts ResNet-50 to over 80%": a level, not a change
         return _form("delta", bound) if near & _BOUNDED_GAINS else _form(bound=bound)
     if last == "to":
         if prev == "up":

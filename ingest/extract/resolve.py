@@ -60,6 +60,8 @@ def finish(doc: Doc, n: Num, prev: Num | None, last: bool) -> dict | None:
             n.dataset, n.ds_how = C.last_dataset(low, doc.text, max(0, n.s0 - 3000), n.s0), "carry"
             if n.dataset is None and mentions_imagenet(doc.title.lower()):
                 n.dataset, n.ds_how = "imagenet-1k", "title"
+            elif n.dataset is None and doc.only_imagenet:  # the one benchmark the abstract names
+                n.dataset, n.ds_how = "imagenet-1k", "only"
     if n.kind is None and n.k is not None:  # "85.1% top-1 on ImageNet": top-k alone means accuracy
         n.kind = "acc"
     if n.kind is None:
@@ -163,7 +165,7 @@ def _metric(n: Num) -> str:
 
 
 # How much less sure a claim is, by how its dataset and its model were decided.
-_DATASET_DOUBT = {"local": 0, "sibling": 0.05, "sentence": 0.05, "pretrain": 0.1, "carry": 0.15}
+_DATASET_DOUBT = {"local": 0, "sibling": 0.05, "sentence": 0.05, "pretrain": 0.1, "carry": 0.15, "only": 0.2}
 _MODEL_DOUBT = {"explicit": 0, "sibling": 0.03, "own": 0.05, "baseline": 0.05}
 
 
