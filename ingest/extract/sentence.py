@@ -35,8 +35,8 @@ _PARTICIPLES = ("reaching", "achieving", "attaining", "exceeding", "surpassing",
 _ABLATION_WORDS = ("w/o", "ablat", "removing the", "without the proposed", "without our", "only the new")
 PRE_CAP = POST_CAP = 300
 MAX_LIST = 24  # items of one list, at most  # near windows never exceed this many characters
-_SENTENCE_HINTS = ("imagenet", "lsvrc", "ilsrcv", "ilsvcr", "acc", "err", "top", "mce", "in-1k", "in1k",
-                   "in-2", "in2")
+_SENTENCE_HINTS = ("imagenet", "accura", "error", "top-1", "top-5", "top1", "top5", "top 1", "top 5", "lsvrc",
+                   "ilsrcv", "ilsvcr", "acc.", " acc ", " err", "mce", "in-1k", "in1k", "in-2", "in2")
 _SKIP_SPREADS = frozenset({"share", "relative", "other"})  # a list member's reason holds for the list
 
 
