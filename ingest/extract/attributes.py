@@ -17,7 +17,7 @@ import re
 import rules.corpora
 
 from . import cues as C
-from .doc import FAR_CAP, Doc, Num
+from .doc import Doc, Num
 from .models import (GENERIC_SUBJECTS, MULTIPLIER, PARAM_LIST_RE, PARAM_NUMBER_RE, PARAMS_RE, PAREN_STRIP_RE,
                      SIZE_MODEL_RE, SUBJECT_RE, TOKEN_COMPARE_RE, WITH_MODEL_RE)
 
@@ -118,7 +118,7 @@ def extra_data(doc: Doc, n: Num, how: str, prev: Num | None) -> tuple[object, bo
     read from n's clause (cut after any comparison, so a baseline's data is not taken) or from
     another mention of the same model ("a ViT-G pre-trained on JFT")."""
     head = n.chain[0] if n.chain else n  # "Without extra data, A, B and C reach x, y and z"
-    a = max(head.between_a, n.far_a - FAR_CAP, doc.text.rfind(";", n.far_a, n.start) + 1)  # this claim's clause
+    a = max(head.between_a, head.far_a, doc.text.rfind(";", n.far_a, n.start) + 1)  # this claim's clause only
     cues = doc.window(a, n.post_b)
     cmp = -1
     for i, c in enumerate(cues):
@@ -140,7 +140,7 @@ def extra_data(doc: Doc, n: Num, how: str, prev: Num | None) -> tuple[object, bo
         elif family == "pre":
             pre = True
     if named is None and _may_name_data(doc.low, a, n.post_b):
-        corpus = doc.words.corpus_in(doc.text, doc.low, a, n.post_b)
+        corpus = doc.corpus_in(a, n.post_b)
         if corpus is not None:
             return corpus, pre
     if named is not None:
@@ -171,7 +171,7 @@ def extra_before(doc: Doc, n: Num) -> tuple[object, bool]:
     cues = doc.scan(span[0], span[1], limit=500)
     if any(c[2] == "xneg" for c in cues):
         return None, False
-    named = next((c[3] for c in cues if c[2] == "xnamed"), None) or doc.words.corpus_in(doc.text, doc.low, *span)
+    named = next((c[3] for c in cues if c[2] == "xnamed"), None) or doc.corpus_in(*span)
     pre = any(c[2] == "pre" for c in cues)
     if named is not None:
         return _corpus(named), pre
@@ -206,7 +206,7 @@ def extra_after(doc: Doc, a: int) -> tuple[object, bool] | None:
     if C.NO_EXTRA_RE.search(low, a, end):
         return None  # "without extra data", "only ImageNet-1K data"
     pre = C.PRETRAIN_RE.search(low, a, end) is not None
-    named = doc.words.corpus_in(doc.text, low, a, end)
+    named = doc.corpus_in(a, end)
     if named:
         return named, pre or named.lower().startswith(("imagenet", "in-2", "in2"))
     return (True, pre) if C.unnamed_extra(low, a, end) else None

@@ -83,20 +83,26 @@ class RuleWords:
                 end = e
         return out
 
-    def corpus_in(self, text: str, low: str, a: int, b: int) -> str | None:
-        """The first corpus named in text[a:b] (its heads found with ``str.find``)."""
-        best = None
+    def head_hits(self, low: str, limit: int = MAX_HITS) -> list[tuple[int, str]]:
+        """(offset, head) of every corpus head at a word start in `low`, sorted: ``str.find``
+        per head, once per abstract; at most `limit` per head (hostile input)."""
+        hits = []
         for w in self.heads:
-            i, seen = low.find(w, a, b), 0
-            while i >= 0 and (best is None or i < best[0]) and seen < MAX_HITS:
-                seen += 1
+            i, seen = low.find(w), 0
+            while i >= 0 and seen < limit:
                 if not (i and low[i - 1].isalnum()) and not (w in self.whole and low[i + len(w):i + len(w) + 1].isalpha()):
-                    m = _covering(self.corpus_re, text, max(a, i - NAME_BEFORE), i, b, low)
-                    if m is not None and self._name(m.group()):
-                        best = (m.start(), self._name(m.group()))
-                        break
-                i = low.find(w, i + 1, b)
-        return best[1] if best else None
+                    hits.append((i, w))
+                i, seen = low.find(w, i + 1), seen + 1
+        hits.sort()
+        return hits
+
+    def corpus_in(self, text: str, low: str, a: int, b: int, hits: list[tuple[int, str]]) -> str | None:
+        """The first corpus named in text[a:b], read around `hits`, the head hits in [a, b)."""
+        for i, _ in hits:
+            m = _covering(self.corpus_re, text, max(a, i - NAME_BEFORE), i, b, low)
+            if m is not None and self._name(m.group()):
+                return self._name(m.group())
+        return None
 
     def setting_cues(self, text: str, low: str, a: int, b: int) -> list[tuple]:
         """The setting phrases of text[a:b] alone (a sentence the extractor does not index):
