@@ -53,7 +53,8 @@ NOTHING = _form()
 
 _FILLERS = frozenset("a an about around roughly nearly almost approximately ~ absolute large significant"
                      " remarkable substantial considerable impressive notable only just merely slight"
-                     " slightly clear clearly consistent consistently additional further even".split())
+                     " slightly clear clearly consistent consistently additional further even fixed given matched"
+                     " equal same similar comparable the".split())
 _GAIN_NOUNS = frozenset(w + s for w in ("improvement", "gain", "boost", "increase", "margin", "advantage",
                                          "lead", "jump", "uplift") for s in ("", "s"))
 _DROP_NOUNS = frozenset(w + s for w in ("drop", "loss", "decrease", "degradation", "reduction", "decline",

@@ -25,7 +25,7 @@ TOKEN_CONT_RE = re.compile(r" (?:V\d+|v\d+|\d+x\d+d|Transformers?|Networks?|Nets
 # they end the text `extra_after` reads.  "over" only counts here ("2.3% over ResNet-50").
 TOKEN_COMPARE_RE = re.compile(  # on the lower-cased text
     r"\b(?:than|vs\.?|versus|outperform\w*|surpass\w*|suppress\w*|beat(?:s|ing)?|exceed\w*|compared|unlike|against"
-    r"|previous(?:ly)?|prior|baselines?|humans?|relative\s+to|winner|winning\s+entry|over|match\w*)\b")
+    r"|previous(?:ly)?|prior|baselines?|humans?|relative\s+to|winner|winning\s+entry|over|above|match\w*)\b")
 CLAUSE_RE = re.compile(r"[,;:]|\b(?:and|while|whereas|but|which|whilst)\b")
 LIST_GAP_RE = re.compile(r"[\s,]*(?:\([^()]{0,30}\)[\s,]*)?(?:(?:and|or|the|a|an)\b[\s,]*){0,3}")
 SIZE_MODEL_RE = re.compile(
