@@ -2,8 +2,9 @@
 
 Input lines: `{"id": ..., "title": ..., "abstract": ...}`. Output: one line per
 claim with the keys in `CLAIM_KEYS` (`value` a number, `role` proposed / baseline /
-variant, `evidence == abstract[start:end]`) and `confidence`. A malformed line is reported on stderr by its line
-number and skipped; the caller exits 1 when any line was malformed.
+variant, `evidence == abstract[start:end]`) and `confidence`. A malformed line is
+reported on stderr by its line number and skipped; the caller exits 1 when any line
+was malformed.
 """
 from __future__ import annotations
 
