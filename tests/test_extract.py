@@ -136,6 +136,14 @@ def test_baselines_in_a_list_after_surpassing():
         ("HexNet-B", 83.4, "proposed"), ("Swin-B", 83.0, "baseline"), ("ConvNeXt-B", 83.1, "baseline")]
 
 
+@pytest.mark.parametrize("sentence", [
+    "On ImageNet, PrismNet-L sets a new record, outperforming all previous models with 87.7% top-1 accuracy.",
+    "Our TideViT-B surpasses recent hybrids on ImageNet-1K, reaching 84.9% top-1 accuracy.",
+])
+def test_the_winner_of_a_comparison_keeps_its_number(sentence):
+    assert [r for _, _, r in figures(sentence)] == ["proposed"]
+
+
 def test_possessive_baseline_and_the_setting_it_shares():
     text = ("Our zero-shot classifier reaches 74.2% on ImageNet, compared with 68.3% of the original CLIP. "
             "LoopNet-B gets 82.9% accuracy on ImageNet, well above Vim-B's 81.8%.")

@@ -66,7 +66,8 @@ def live(doc: Doc, nums: list[Num]) -> list[Num]:
         form = F.combine(n.tail, n.post)
         n.form, n.bound, n.skip = form.kind, form.bound, form.skip
         if (n.form in (None, "point") and low[max(s0, n.start - 12):n.start].rstrip(" $").endswith(_PARTICIPLES)
-                and CLASS_THRESHOLD_RE.search(low, max(s0, n.start - 80), n.start)):
+                and CLASS_THRESHOLD_RE.search(low, max(s0, n.start - 80), n.start)
+                and not any(w in low[max(s0, n.start - 80):n.start] for w in _WINNING)):  # ("beating all models with 87.7%")
             n.skip = "threshold"  # "the smallest among previous models reaching 86%"
         if n.form is None and _in_points(low, n):
             n.form = "delta"  # "1.6 pp", "1.5 points": a difference in points
@@ -166,10 +167,21 @@ def _local(doc: Doc, n: Num) -> None:
     if _quantity(low, n, pre) == "other":
         n.skip = "other"  # "the throughput by over 40%", "37% compute time"
     elif n.form == "from" or n.form == "cmp" or (n.form in (None, "point") and n.bound is None and (
-            "cmp" in pre or _in_baseline_paren(doc, n))):
+            ("cmp" in pre and not _winner_with(doc, n)) or _in_baseline_paren(doc, n))):
         n.role = "baseline"  # "vs 81.8%", "outperforming Vim-B's 81.8%", "(GoogLeNet, 6.66%)"
     elif any(w in low[n.pre_a:start] for w in _ABLATION_WORDS):
         n.role = "variant"  # "without the token mixer, accuracy falls to 79.1%": an ablation of the method
+
+
+_WINNING = ("outperform", "surpass", "suppress", "beat", "exceed")
+_WITH = (" with", " reaching", " achieving", " obtaining", " attaining", " scoring", " hitting")
+
+
+def _winner_with(doc: Doc, n: Num) -> bool:
+    """ "outperforming all previous models with 87.7%": after a verb of winning, the number the
+    clause goes on to state with "with" / "reaching" is the winner's, not the beaten one's."""
+    return (doc.low[max(n.pre_a, n.start - 24):n.start].rstrip(" $~").endswith(_WITH)
+            and any(c[3] in _WINNING for c in doc.cues_in(n.pre_a, n.start, "cmp")))
 
 
 def _quantity(low: str, n: Num, pre: dict) -> str | None:
