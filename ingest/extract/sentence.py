@@ -32,6 +32,7 @@ CLASS_THRESHOLD_RE = re.compile(
     r"|surpassing|with)\s+(?:(?:over|above|about|around|more\s+than)\s+)?\$?$")
 _PARTICIPLES = ("reaching", "achieving", "attaining", "exceeding", "surpassing", "with", "reach", "achieve",
                 "attain", "exceed", "surpass", "over", "above", "about", "around", "than")
+_FAMILIES = ("k", "kind", "qual", "ds", "cmp", "qty")  # the cue families a number reads in its near windows
 _ABLATION_WORDS = ("w/o", "ablat", "removing the", "without the proposed", "without our", "only the new")
 PRE_CAP = POST_CAP = 300
 MAX_LIST = 24  # items of one list, at most  # near windows never exceed this many characters
@@ -124,20 +125,13 @@ def _cue_ending_at(doc: Doc, pos: int) -> bool:
 def _local(doc: Doc, n: Num) -> None:
     """Cues in n's own near windows: top-k, metric kind, qualifier, dataset, setting, and
     whether the number is another model's (a baseline) or measures something else."""
-    text, low, (starts, cues) = doc.text, doc.low, doc.all_cues
-    uend, start = n.uend, n.start
-    post: dict = {}  # family -> first cue after n; "set" -> all settings named there
-    for c in cues[bisect_left(starts, uend):bisect_left(starts, n.post_b)]:
-        if c[2] == "set":
-            post.setdefault("set", []).append(c[3])
-        elif c[2] not in post:
-            post[c[2]] = c
-    pre: dict = {}  # family -> last cue before n; "set" -> all settings named there
-    for c in cues[bisect_left(starts, n.pre_a):bisect_left(starts, start)]:
-        if c[2] == "set":
-            pre.setdefault("set", []).append(c[3])
-        else:
-            pre[c[2]] = c
+    text, low = doc.text, doc.low
+    uend, start, pre_a, post_b = n.uend, n.start, n.pre_a, n.post_b
+    first, last = doc.first_in, doc.last_in  # (per family: a bisection, not a walk over every cue)
+    post = {f: c for f in _FAMILIES if (c := first(uend, post_b, f)) is not None}
+    pre = {f: c for f in _FAMILIES if (c := last(pre_a, start, f)) is not None}
+    post_set = [c[3] for c in doc.cues_in(uend, post_b, "set")]
+    pre_set = [c[3] for c in doc.cues_in(pre_a, start, "set")]
     k = post.get("k") or pre.get("k")
     n.k = k[3] if k else None
     kind = post.get("kind")
@@ -160,10 +154,10 @@ def _local(doc: Doc, n: Num) -> None:
         n.qual = "robust" if qual[3] == "attack" else qual[3]
     ds = post.get("ds") or pre.get("ds")
     n.dataset = ds[3] if ds else None
-    if "set" in post:
-        n.setting = min(post["set"], key=_SETTING_RANK.__getitem__)
-    elif "set" in pre:
-        n.setting, n.set_before = min(pre["set"], key=_SETTING_RANK.__getitem__), True
+    if post_set:
+        n.setting = min(post_set, key=_SETTING_RANK.__getitem__)
+    elif pre_set:
+        n.setting, n.set_before = min(pre_set, key=_SETTING_RANK.__getitem__), True
     if _quantity(low, n, pre) == "other":
         n.skip = "other"  # "the throughput by over 40%", "37% compute time"
     elif n.form == "from" or n.form == "cmp" or (n.form in (None, "point") and n.bound is None and (
