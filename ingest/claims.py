@@ -6,16 +6,23 @@ from collections import Counter
 
 from ingest.items import ResultItem
 from ingest.extract import extract_claims
+from rules.metrics import leaderboard_metrics
 
 
 def claim_items(paper: dict, fetched_at: str) -> list[ResultItem]:
-    """Every ImageNet-family claim in `paper`'s abstract as a `reported` result.
+    """Every result the paper reports for its own models in its abstract, as a `reported`
+    result: claims with a leaderboard metric (rules/metrics.toml) whose role is not
+    `baseline`.  A baseline number is another paper's result, and a gain, drop or bound
+    is no value to rank; the results table has no column for either, so they stay in
+    `sota extract`'s output.
 
     The key names the paper, dataset, metric, setting and model, so a new
     abstract version that changes a number updates the row (history keeps the
     old one); an ordinal separates two claims that share all of those.
     """
-    claims = extract_claims(paper.get("abstract") or "", paper.get("title") or "")
+    ranked = set(leaderboard_metrics())
+    claims = [c for c in extract_claims(paper.get("abstract") or "", paper.get("title") or "")
+              if c["metric"] in ranked and c.get("role") != "baseline"]
     ref = {"id": paper["id"], "arxiv_id": paper["arxiv_id"], "title": paper["title"],
            "url": paper["url"], "published": paper.get("published")}
     seen: Counter = Counter()

@@ -1,9 +1,10 @@
 """The `sota extract` contract: JSON lines of abstracts in, JSON lines of claims out.
 
 Input lines: `{"id": ..., "title": ..., "abstract": ...}`. Output: one line per
-claim with the keys in `CLAIM_KEYS` (`value` a number, `evidence ==
-abstract[start:end]`). A malformed line is reported on stderr by its line
-number and skipped; the caller exits 1 when any line was malformed.
+claim with the keys in `CLAIM_KEYS` (`value` a number, `role` proposed / baseline /
+variant, `evidence == abstract[start:end]`) and `confidence`. A malformed line is
+reported on stderr by its line number and skipped; the caller exits 1 when any line
+was malformed.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import IO
 from ingest.extract import extract_claims
 
 CLAIM_KEYS = ("id", "model", "dataset", "metric", "value", "setting", "extra_data",
-              "params", "evidence", "start", "end")
+              "params", "role", "evidence", "start", "end")
 
 
 def read_abstract(line: str) -> dict:

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from rules.corpora import from_text, text_pattern
 from rules.files import load
-from rules.settings import label_patterns, names, text_patterns
+from rules.settings import header_patterns, label_patterns, names
 
 HY = "[-\u2010\u2011\u2012\u2013_]"
 # ImageNet spelled out (any case): "ImageNet-1K", "ImageNet 1k", "ImageNet-V2", "ImageNet-A",
@@ -180,7 +180,7 @@ class Words:
 
     def __init__(self) -> None:
         order = {name: i for i, name in enumerate(load("settings").get("label_order") or names())}
-        self.settings = [(order[name], name, pattern) for name, pattern in text_patterns() + label_patterns()]
+        self.settings = [(order[name], name, pattern) for name, pattern in header_patterns() + label_patterns()]
         self.corpus_re = text_pattern()
         self._corpora: dict[str, str | None] = {}
         self._settings: dict[str, str | None] = {}

@@ -66,6 +66,20 @@ def text_patterns() -> list[tuple[str, re.Pattern]]:
     return _compiled(key)
 
 
+def header_patterns() -> list[tuple[str, re.Pattern]]:
+    """(setting, pattern) for result tables' headers and group rows, in `label_order`: a setting's
+    `table_words` when it has them, else its text words and the short forms tables use
+    (`header_words`: "FT", "LP", "0-shot")."""
+    data = _data()
+    order = data.get("label_order") or list(data["settings"])
+
+    def words(conf: dict) -> tuple:
+        if "table_words" in conf:
+            return tuple(conf["table_words"])
+        return tuple(conf.get("text_words", ())) + tuple(conf.get("header_words", ()))
+    return _compiled(tuple((s, words(data["settings"][s])) for s in order))
+
+
 def setting_from_label(label: str | None) -> str | None:
     """The setting a model label or leaderboard row names ("CoCa (frozen)"), or None."""
     for setting, pattern in label_patterns():

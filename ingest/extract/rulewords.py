@@ -1,0 +1,249 @@
+"""Setting phrases, corpus names and metric ids from the rule files, compiled for the extractor.
+
+`current()` returns the `RuleWords` for the rules in effect: the `text_words` of every setting
+and the `text_negation` of rules/settings.toml, the `text` spellings of rules/corpora.toml
+(matched with `rules.corpora.text_pattern`, named with `rules.corpora.from_text`), and the
+metric ids of rules/metrics.toml (a claim is emitted only with a metric the rules know).
+
+Rule edits.  The compiled form is cached on the rule data itself (like `rules.settings`): an
+edited file gives new data, hence a new compile.  Asking the rules package costs a path
+lookup and a stat per file, more than extracting an abstract, so it is asked at most once
+every RECHECK_SECONDS: a running daemon sees an edit within that time, without restart
+(``current(max_age=0)`` asks at once).
+
+Speed.  One alternation of every setting phrase or corpus name, searched over whole
+sentences, would cost more than the rest of the extractor together (most phrases start with a
+character class, and ``re`` tries them at every position).  So each phrase is found through its
+*trigger*, its longest plain word outside brackets and groups: the triggers join the
+extractor's own keywords in ONE keyword scan (`cue_re`, see `ingest.extract.cues`), and only
+the text around a hit is read, with a few anchored matches from the word (or number) starts
+before it.  A phrase starts at a word start; one without a trigger is searched over the whole
+span (correct, only slower).  A corpus spelling is found through its *head* (see `head`) with
+``str.find``, and only where extra data is looked for.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from functools import lru_cache
+
+import rules.corpora
+from rules.files import load
+
+from .cues import KEYWORDS, trie_regex
+
+
+RECHECK_SECONDS = 1.0
+_CAPITAL_RE = re.compile(r"(?<!\\)[A-Z]")  # a capital letter that is no escape (\S, \W)
+PHRASE_BEFORE, PHRASE_AFTER = 40, 180  # a setting phrase lies within this much text around its trigger
+NAME_BEFORE, NAME_AFTER = 24, 48  # a corpus spelling, around its head
+MAX_HITS = 200  # occurrences of one trigger or head read per span, at most (hostile input)
+
+
+class RuleWords:
+    """Compiled rule words (see the module doc); `cues` reads them in a span of an abstract."""
+
+    __slots__ = ("cue_re", "keys", "whole", "triggers", "untriggered", "negation", "corpus_re", "heads",
+                 "corpus_words", "metrics", "_names")
+
+    def __init__(self, cue_re, whole, triggers, untriggered, negation, corpus_re, heads, corpus_words, metrics):
+        self.cue_re = cue_re  # the extractor's own keywords and the triggers: one pattern
+        self.keys = frozenset(triggers)
+        self.whole = whole  # triggers and heads that count only as whole words (not "with" for "wit")
+        self.triggers = triggers  # trigger -> [(pattern, setting, where it starts: "trigger" | "digit" | "word")]
+        self.untriggered = untriggered  # [(pattern, setting)] without a trigger
+        self.negation = negation  # pattern matched against the text before a phrase, or None
+        self.corpus_re = corpus_re
+        self.heads = heads
+        self.corpus_words = corpus_words  # lower-case spellings (a model-name token is never one)
+        self.metrics = metrics  # metric ids of rules/metrics.toml
+        self._names: dict[str, str | None] = {}
+
+    def cues(self, text: str, low: str, a: int, b: int, hits: list[tuple[int, str]]) -> list[tuple]:
+        """Cues (start, end, "set", setting) of the setting phrases in text[a:b], in order, read
+        around `hits`, the (offset, trigger) that `cue_re` found in [a, b)."""
+        phrases: dict[tuple, str] = {}
+        for pattern, setting in self.untriggered:
+            for m in pattern.finditer(low, a, b):
+                phrases.setdefault(m.span(), setting)
+        for s, w in hits:
+            for pattern, setting, lead in self.triggers[w]:
+                if lead == "trigger":  # the phrase starts with its trigger: one anchored match
+                    m = pattern.match(low, s, min(b, s + PHRASE_AFTER))
+                else:
+                    m = _covering(pattern, low, max(a, s - PHRASE_BEFORE), s, min(b, s + PHRASE_AFTER), low,
+                                  lead == "digit")
+                if m is not None:
+                    phrases.setdefault(m.span(), setting)
+        out, end = [], -1
+        for (s, e), setting in sorted(phrases.items(), key=lambda p: (p[0][0], -p[0][1])):
+            if s >= end and not (self.negation and self.negation.search(low, max(a, s - 40), s)):
+                out.append((s, e, "set", setting))
+                end = e
+        return out
+
+    def head_hits(self, low: str, limit: int = MAX_HITS) -> list[tuple[int, str]]:
+        """(offset, head) of every corpus head at a word start in `low`, sorted: ``str.find``
+        per head, once per abstract; at most `limit` per head (hostile input)."""
+        hits = []
+        for w in self.heads:
+            i, seen = low.find(w), 0
+            while i >= 0 and seen < limit:
+                if not (i and low[i - 1].isalnum()) and not (w in self.whole and low[i + len(w):i + len(w) + 1].isalpha()):
+                    hits.append((i, w))
+                i, seen = low.find(w, i + 1), seen + 1
+        hits.sort()
+        return hits
+
+    def corpus_in(self, text: str, low: str, a: int, b: int, hits: list[tuple[int, str]]) -> str | None:
+        """The first corpus named in text[a:b], read around `hits`, the head hits in [a, b)."""
+        for i, _ in hits:
+            m = _covering(self.corpus_re, text, max(a, i - NAME_BEFORE), i, b, low)
+            if m is not None and self._name(m.group()):
+                return self._name(m.group())
+        return None
+
+    def setting_cues(self, text: str, low: str, a: int, b: int) -> list[tuple]:
+        """The setting phrases of text[a:b] alone (a sentence the extractor does not index):
+        its triggers found with ``str.find``, cheaper there than the whole keyword scan."""
+        hits = []
+        for w in self.triggers:
+            i, seen = low.find(w, a, b), 0
+            while i >= 0 and seen < MAX_HITS:
+                if not (i and low[i - 1].isalnum()) and not (w in self.whole and low[i + len(w):i + len(w) + 1].isalpha()):
+                    hits.append((i, w))
+                i, seen = low.find(w, i + 1, b), seen + 1
+        return self.cues(text, low, a, b, sorted(hits)) if hits or self.untriggered else []
+
+    def _name(self, spelling: str) -> str | None:
+        """The corpus a spelling names (`rules.corpora.from_text`, remembered)."""
+        if spelling not in self._names:
+            if len(self._names) > 4096:
+                self._names.clear()
+            self._names[spelling] = rules.corpora.from_text(spelling)
+        return self._names[spelling]
+
+
+def _covering(pattern: re.Pattern, text: str, a: int, s: int, b: int, low: str | None = None, digits: bool = False):
+    """The longest match of `pattern` in text[a:b] that starts at a word start (with `digits`,
+    at the start of a number) in [a, s] and covers offset s: anchored matches tried from the
+    farthest start on (a few ``match`` calls instead of a search, which would try every
+    position)."""
+    starts = _NUMBER_START_RE if digits else _WORD_START_RE
+    for w in starts.finditer(text if low is None else low, a - 1 if a else 0, s + 1):
+        m = pattern.match(text, w.end() - 1, b)
+        if m is not None and m.end() > s:
+            return m
+    return None
+
+
+_NUMBER_START_RE = re.compile(r"(?:^|[^0-9.,])[0-9]")
+_WORD_START_RE = re.compile(r"(?:^|[^a-z0-9])[a-z0-9]")
+
+
+def current(max_age: float = RECHECK_SECONDS) -> RuleWords:
+    """The rule words in effect (asking the rules package at most every `max_age` seconds)."""
+    global _memo
+    now = time.monotonic()
+    memo = _memo
+    if memo is not None and now - memo[0] < max_age:
+        return memo[4]
+    settings, corpora, metrics = load("settings"), load("corpora"), load("metrics")
+    if memo is not None and memo[1] is settings and memo[2] is corpora and memo[3] is metrics:
+        words = memo[4]  # the parses are cached by the rules package: unchanged files, same objects
+    else:
+        phrases = tuple((name, tuple(conf.get("text_words", ()))) for name, conf in settings["settings"].items())
+        spellings = tuple(sorted({s for conf in corpora.values() if isinstance(conf, dict)
+                                  for s in conf.get("text", ())}))
+        words = _compile(phrases, settings.get("text_negation"), spellings, tuple(sorted(metrics["metrics"])))
+    _memo = (now, settings, corpora, metrics, words)
+    return words
+
+
+_memo: tuple | None = None
+
+
+@lru_cache(maxsize=8)
+def _compile(phrases: tuple, negation: str | None, spellings: tuple, metrics: tuple) -> RuleWords:
+    triggers: dict[str, list] = {}
+    untriggered, prefixes = [], set()
+    for setting, words in phrases:
+        for word in words:
+            pattern = re.compile(word, re.I if _CAPITAL_RE.search(word) else 0)  # (run on lower-cased text)
+            key, is_whole = trigger(word)
+            if key:
+                lead = ("trigger" if word.startswith(key) else
+                        "digit" if word.startswith(("\\d", "\\b\\d", "[0-9]", "\\b[0-9]")) else "word")
+                triggers.setdefault(key, []).append((pattern, setting, lead))
+                if not is_whole:
+                    prefixes.add(key)  # a prefix for one phrase is a prefix for all
+            else:
+                untriggered.append((pattern, setting))
+    whole = set(triggers) - prefixes
+    heads = {head(s) for s in spellings} - {""}
+    cue_re = re.compile(r"[,;:]|(?<![a-z0-9])" + trie_regex(sorted(set(KEYWORDS) | set(triggers))))
+    return RuleWords(cue_re, frozenset(whole | (heads - set(triggers))), {k: tuple(v) for k, v in triggers.items()},
+                     tuple(untriggered),
+                     re.compile(f"(?:{negation})$", re.I) if negation else None, rules.corpora.text_pattern(),
+                     frozenset(heads), frozenset(s.lower() for s in spellings), frozenset(metrics))
+
+
+def head(spelling: str) -> str:
+    """The word a corpus spelling is found by: its first run of letters and digits that has
+    both ("JFT-300M" -> "300m", "IN-22K" -> "22k"), else its first run of three characters or
+    more ("WebLI" -> "webli", "ALIGN dataset" -> "align"), else its longest run."""
+    runs = re.findall(r"[a-z0-9.]+", spelling.lower())
+    for run in runs:
+        if any(c.isdigit() for c in run) and any(c.isalpha() for c in run):
+            return run
+    for run in runs:
+        if len(run) >= 3:
+            return run
+    return max(runs, key=len) if runs else ""
+
+
+def trigger(pattern: str) -> tuple[str, bool]:
+    """The longest run of plain lower-case letters that every match of `pattern` contains
+    (letters outside groups and character classes, not made optional by a quantifier), and
+    whether it is a whole word there (followed by white space, a word boundary, a class
+    starting with a hyphen or space, or the end): ("", False) when there is none (a top-level
+    "|", or only groups and classes)."""
+    runs, run, depth, i, n = [], "", 0, 0, len(pattern)
+
+    def close(at: int) -> None:
+        rest = pattern[at:]
+        runs.append((run, not rest or rest.startswith(("\\s", "\\b", " ", "[-", "[ "))))
+
+    while i < n:
+        c = pattern[i]
+        nxt = pattern[i + 1] if i + 1 < n else ""
+        if c == "\\":  # an escape (\s, \b, \.): no plain letter
+            close(i)
+            run, i = "", i + 2
+            continue
+        if c == "[":  # a class: skip to its end
+            close(i)
+            run, j = "", pattern.find("]", i + 2)
+            i = n if j < 0 else j + 1
+            continue
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            return "", False
+        if depth == 0 and c.isalpha() and c.islower():
+            if nxt in ("?", "*") or (nxt == "{" and pattern[i + 2:i + 3] == "0"):
+                close(i)  # an optional letter ends the run (and it is no whole word)
+                runs[-1] = (runs[-1][0], False)
+                run = ""
+            else:
+                run += c
+        else:
+            close(i)
+            run = ""
+        i += 1
+    close(n)
+    best = max(runs, key=lambda r: len(r[0]))
+    return best if best[0] else ("", False)
