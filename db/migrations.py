@@ -209,6 +209,18 @@ def m020_identity(db: Database) -> None:
     db["model_paper_map"].create_index(["canonical_key"])
 
 
+@migrations()
+def m061_confirmations(db: Database) -> None:
+    """Which rows confirm which (ingest/confirm.py): another source or another paper stating the
+    same number for the same trained model, a baseline another paper quotes included."""
+    db["confirmations"].create(
+        {"result_id": int, "by_result_id": int, "how": str, "by_source": str, "by_paper": str},
+        pk=("result_id", "by_result_id"),
+        foreign_keys=[("result_id", "results", "id"), ("by_result_id", "results", "id")],
+    )
+    db["confirmations"].create_index(["by_result_id"])
+
+
 def ensure_db_shape(db: Database) -> list[str]:
     """Apply pending migrations and refresh the views; return the migrations applied."""
     from db.views import ensure_views

@@ -11,8 +11,8 @@ from rules import settings
 LEADERBOARD_KEYS = ("rank", "model", "value", "measured", "metric", "dataset", "setting",
                     "extra_data", "extra_data_corpus", "params", "published", "paper_title",
                     "paper_url", "arxiv_id", "sources", "source", "source_url", "evidence",
-                    "confirmed", "protocol", "measured_model", "measured_resolution",
-                    "measured_source_url")
+                    "confirmed", "confirmations", "confirming_papers", "locator", "protocol",
+                    "measured_model", "measured_resolution", "measured_source_url")
 PROGRESSION_KEYS = ("published", "model", "value", "metric", "dataset", "setting", "source",
                     "source_url", "evidence", "date_precision")
 

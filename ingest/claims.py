@@ -6,30 +6,29 @@ from collections import Counter
 
 from ingest.items import ResultItem
 from ingest.extract import extract_claims
-from rules.metrics import leaderboard_metrics
 
 
 def claim_items(paper: dict, fetched_at: str) -> list[ResultItem]:
-    """Every result the paper reports for its own models in its abstract, as a `reported`
-    result: claims with a leaderboard metric (rules/metrics.toml) whose role is not
-    `baseline`.  A baseline number is another paper's result, and a gain, drop or bound
-    is no value to rank; the results table has no column for either, so they stay in
-    `sota extract`'s output.
+    """Every ImageNet claim of the paper's abstract as a `reported` result with its `role`:
+    the paper's own results (`proposed`), the numbers it quotes for other models (`baseline`:
+    they confirm other sources' rows, never make a record themselves), its ablations
+    (`variant`), and gains, drops and bounds under their own metrics (rules/metrics.toml
+    says which metrics rank: those never do).
 
-    The key names the paper, dataset, metric, setting and model, so a new
-    abstract version that changes a number updates the row (history keeps the
-    old one); an ordinal separates two claims that share all of those.
+    The key names the paper, dataset, metric, setting, role (when not the paper's own) and
+    model, so a new abstract version that changes a number updates the row (history keeps
+    the old one); an ordinal separates two claims that share all of those.
     """
-    ranked = set(leaderboard_metrics())
-    claims = [c for c in extract_claims(paper.get("abstract") or "", paper.get("title") or "")
-              if c["metric"] in ranked and c.get("role") != "baseline"]
+    claims = extract_claims(paper.get("abstract") or "", paper.get("title") or "")
     ref = {"id": paper["id"], "arxiv_id": paper["arxiv_id"], "title": paper["title"],
            "url": paper["url"], "published": paper.get("published")}
     seen: Counter = Counter()
     items = []
     for claim in claims:
         model_key = re.sub(r"[^a-z0-9]+", "", str(claim["model"]).lower())
-        base = f"arxiv|{paper['arxiv_id']}|{claim['dataset']}|{claim['metric']}|{claim.get('setting')}|{model_key}"
+        role = claim.get("role") or "proposed"
+        base = (f"arxiv|{paper['arxiv_id']}|{claim['dataset']}|{claim['metric']}|{claim.get('setting')}|"
+                + (f"{role}|" if role != "proposed" else "") + model_key)
         seen[base] += 1
         extra = claim.get("extra_data")
         items.append(ResultItem(
@@ -42,6 +41,6 @@ def claim_items(paper: dict, fetched_at: str) -> list[ResultItem]:
             extra_data_corpus=extra if isinstance(extra, str) else None,
             params=claim.get("params"), published=paper.get("published"), paper=ref,
             confidence=claim.get("confidence"), evidence_start=claim["start"],
-            evidence_end=claim["end"],
+            evidence_end=claim["end"], role=role,
         ))
     return items

@@ -92,6 +92,16 @@ def _corpus(name: str | None) -> str | None:
     return vocab.corpus_equivalents().get(name, name) if name else None
 
 
+def same_corpus(a: str | None, b: str | None) -> bool:
+    """Two stated corpora are the same data: equal (after equivalents), or one names the other's
+    family without its size ("JFT" and "JFT-3B")."""
+    x, y = _corpus(a), _corpus(b)
+    if x == y:
+        return True
+    families = vocab.corpus_families()
+    return y in families.get(x, ()) or x in families.get(y, ())
+
+
 def compare(a: Identity, b: Identity) -> tuple[bool, list[str]]:
     """(compatible, the fields one side leaves unstated). Stated fields must agree."""
     loose: list[str] = []
@@ -109,7 +119,7 @@ def compare(a: Identity, b: Identity) -> tuple[bool, list[str]]:
             return False, []
         if bool(x) != bool(y) and name != "patch":
             loose.append(name)
-    if a.corpus and b.corpus and _corpus(a.corpus) != _corpus(b.corpus):
+    if a.corpus and b.corpus and not same_corpus(a.corpus, b.corpus):
         return False, []
     if a.extra_data is not None and b.extra_data is not None and a.extra_data != b.extra_data:
         return False, []
@@ -351,7 +361,7 @@ def _timm_fits(g: Identity, t: Identity) -> bool:
             return False
     if g.extra_data is False and t.corpus:
         return False
-    if g.corpus and (not t.corpus or _corpus(g.corpus) != _corpus(t.corpus)):
+    if g.corpus and (not t.corpus or not same_corpus(g.corpus, t.corpus)):
         return False
     if g.method and g.method != t.method:
         return False

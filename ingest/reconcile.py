@@ -20,6 +20,7 @@ from collections import Counter, defaultdict
 from sqlite_utils import Database
 
 from db.runs import get_state, now_iso, set_state
+from ingest.confirm import save_confirmations
 from ingest.conflicts import save_conflicts
 from ingest.identity import Identity, normalise_text, parse_name, spelled, with_data
 from ingest.identity_match import UNSTATED, Matching, Unit, match
@@ -136,8 +137,9 @@ def reconcile(db: Database) -> dict:
         models, names, papers = _canonical(units, result)
     written = _write(db, units, result, models, names, papers)
     conflicts = save_conflicts(db)
+    confirmations = save_confirmations(db)
     return {"models": len(models), "names": len(names), "papers_linked": linked,
-            "conflicts": conflicts, **written}
+            "conflicts": conflicts, "confirmations": confirmations, **written}
 
 
 def _choose_name(counter: Counter) -> str:

@@ -83,6 +83,11 @@ def corpus_tokens() -> dict[str, str]:
 
 
 @_derived
+def corpus_families() -> dict[str, list[str]]:
+    """A corpus named without its size → the corpora it may be ("JFT" → JFT-300M, JFT-3B, ...)."""
+    return {k: list(v) for k, v in _data().get("corpus_families", {}).items()}
+
+
 def corpus_equivalents() -> dict[str, str]:
     """Corpus → the corpus it is the same data as (ImageNet-21K → ImageNet-22K)."""
     return dict(_data().get("corpus_equivalents", {}))

@@ -121,8 +121,7 @@ def api_error(root) -> str | None:
 
 class ArxivPages(SourcePages):
     rules = ("corpora", "settings", "metrics")
-    code = SourcePages.code + ("ingest.claims", "ingest.extract", "ingest.extract_claim",
-                               "ingest.extract_patterns")
+    code = SourcePages.code + ("ingest.claims", "ingest.extract")
 
     def __init__(self, source: str, conf: dict):
         super().__init__(source, conf)

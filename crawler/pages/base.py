@@ -150,7 +150,11 @@ def _code_hash(modules: tuple[str, ...]) -> str:
         h = hashlib.sha256()
         for name in sorted(set(modules)):
             module = sys.modules.get(name) or importlib.import_module(name)
-            h.update(name.encode() + b"\0" + Path(module.__file__).read_bytes())
+            # A package counts with every module in it (ingest.extract is eleven files).
+            files = sorted(Path(module.__file__).parent.rglob("*.py")) if hasattr(module, "__path__") \
+                else [Path(module.__file__)]
+            for path in files:
+                h.update(name.encode() + b"\0" + path.name.encode() + b"\0" + path.read_bytes())
         _code_hashes[modules] = h.hexdigest()[:12]
     return _code_hashes[modules]
 

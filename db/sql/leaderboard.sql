@@ -9,6 +9,7 @@
 WITH scoped AS (
   SELECT * FROM results_canonical
   WHERE coalesce(flags, '') NOT LIKE '%withdrawn%' AND NOT hidden
+    AND coalesce(role, 'proposed') = 'proposed'   -- a quoted baseline or an ablation makes no row
     AND (:as_of IS NULL OR published IS NULL OR published <= :as_of)
     /*filter*/
 ),
@@ -28,11 +29,12 @@ grp AS (
   FROM scoped GROUP BY dataset, metric, protocol, canonical_key
 ),
 best AS (SELECT * FROM rep WHERE n = 1),
-agree AS (  -- how many sources report the chosen value (within rounding)
-  SELECT b.id, count(DISTINCT x.source) AS n_sources
-  FROM best b JOIN rep x
-    ON x.dataset = b.dataset AND x.metric = b.metric AND x.protocol = b.protocol
-   AND x.canonical_key = b.canonical_key AND abs(x.value - b.value) <= 0.05
+agree AS (  -- who else states the chosen value (ingest/confirm.py): other sources, the paper's
+            -- own table, other papers quoting it as a baseline
+  SELECT b.id, count(DISTINCT c.by_source || '|' || coalesce(c.by_paper, '')) AS n_confirm,
+         count(DISTINCT CASE WHEN c.by_paper IS NOT NULL AND c.by_paper != coalesce(b.arxiv_id, b.paper_id, '')
+                             THEN c.by_paper END) AS n_papers
+  FROM best b JOIN confirmations c ON c.result_id = b.id
   GROUP BY b.id
 ),
 joined AS (
@@ -51,7 +53,10 @@ joined AS (
          coalesce(rp.source, mp.source) AS source,
          coalesce(rp.source_url, mp.source_url) AS source_url,
          coalesce(rp.evidence, mp.evidence) AS evidence,
-         coalesce(a.n_sources, 0) >= 2 AS confirmed,
+         coalesce(a.n_confirm, 0) >= 1 AS confirmed,
+         coalesce(a.n_confirm, 0) AS confirmations,
+         coalesce(a.n_papers, 0) AS confirming_papers,
+         coalesce(rp.locator, mp.locator) AS locator,
          mp.model AS measured_model, mp.resolution AS measured_resolution,
          mp.source_url AS measured_source_url, mp.evidence AS measured_evidence,
          coalesce(rp.id, mp.id) AS result_id

@@ -4,7 +4,7 @@
 -- /*filter*/ is replaced by fixed extra conditions (dataset, metric, protocol) by db/views.py.
 WITH scoped AS (
   SELECT * FROM results_canonical
-  WHERE published IS NOT NULL AND NOT hidden
+  WHERE published IS NOT NULL AND NOT hidden AND coalesce(role, 'proposed') = 'proposed'
     AND (:include_withdrawn = 1 OR coalesce(flags, '') NOT LIKE '%withdrawn%')
     /*filter*/
 ),
