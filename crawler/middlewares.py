@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -22,6 +23,7 @@ from crawler.replay import replay_url
 from crawler.validators import conditional_headers, unchanged
 
 ORIGINAL_URL = "replay_original_url"
+FIRST_SENT = "sota_first_sent"     # monotonic time of a request's first attempt (kept by retries)
 
 
 class ReplayMiddleware:
@@ -118,8 +120,17 @@ def _is_robots(url: str) -> bool:
 
 class BackoffRetryMiddleware(RetryMiddleware):
     """Scrapy's retries, with the policy's pause first (crawler/policy.py: `Retry-After` when
-    the server sends one, else exponential backoff). A Retry-After beyond the policy's cap is
-    not waited for: the run fails and the next schedule retries."""
+    the server sends one, else exponential backoff). A Retry-After beyond the policy's cap, or
+    past the run's deadline (`SOTA_DEADLINE`), is not waited for: the run fails and the next
+    schedule retries. Notes when a request was first sent (FIRST_SENT), for the spider's
+    "no response from HOST in N s"."""
+
+    def __init__(self, settings):
+        super().__init__(settings)
+        self.deadline = settings.getfloat("SOTA_DEADLINE") or None
+
+    def process_request(self, request, spider=None):
+        request.meta.setdefault(FIRST_SENT, time.monotonic())
 
     async def process_response(self, request, response, spider=None):
         if request.meta.get("dont_retry") or response.status not in self.retry_http_codes:
@@ -128,7 +139,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if tries >= request.meta.get("max_retry_times", self.max_retry_times):
             return response  # let it through: the spider's errback reports the final status
         wait = backoff_seconds(tries, response.headers.get(b"Retry-After", b"").decode("latin-1"))
-        if wait is None:
+        if wait is None or (self.deadline and time.time() + wait > self.deadline):
             return response
         await asyncio.sleep(wait)
         return self._retry(request, response_status_message(response.status)) or response

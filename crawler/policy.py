@@ -1,5 +1,5 @@
 """The one HTTP policy every fetch obeys: who we say we are, robots.txt, timeouts, retries,
-backoff and per-host pacing.
+backoff, per-host pacing, and the wall-clock budget of a run.
 
 Scrapy reads it through crawler/settings.py (the crawl child's only HTTP path); the parent's
 conditional pre-flight (crawler/validators.py) reads the same values and never retries (any
@@ -28,6 +28,14 @@ RETRY_AFTER_MAX = 120.0       # a longer Retry-After fails the run; the next sch
 DELAY = 1.0                   # seconds between requests to one host (randomised 0.5–1.5×)
 CONCURRENCY_PER_HOST = 2
 PREFLIGHT_SECONDS = 10.0      # the parent's conditional check of all a source's start URLs
+PREFLIGHT_SHARE = 0.1         # ... and never more than this share of the run's budget
+
+# Every run has a wall-clock budget (crawler/sources.toml `budget_seconds`, arXiv scaled by
+# pages); the parent ends a crawl child still running at its end. Inside it, a request's
+# attempts and the pauses between them are sized to end well before (fit_to_budget), so a
+# server that never answers fails the run with its own reason, not the parent's kill.
+RUN_BUDGET_SECONDS = 120.0    # a single-file source: start-up, robots.txt, fetch, retries, parse
+MIN_ATTEMPT_SECONDS = 1.0     # fewer retries rather than attempts shorter than this
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
@@ -57,3 +65,28 @@ def backoff_seconds(tries: int, retry_after: str | None = None) -> float | None:
     if wait > RETRY_AFTER_MAX:
         return None
     return max(wait, BACKOFF_BASE)
+
+
+def pauses(retries: int) -> float:
+    """The backoff pauses before `retries` retries, without Retry-After (seconds, in total)."""
+    return sum(min(BACKOFF_MAX, BACKOFF_BASE * 2 ** tries) for tries in range(retries))
+
+
+def fit_to_budget(seconds: float, read_timeout: float = READ_TIMEOUT,
+                  retries: int = RETRIES) -> tuple[float, int, float]:
+    """(seconds per attempt, retries, stop after) for a crawl that must end within `seconds`.
+
+    A host's robots.txt (one attempt, never retried) and then one request's attempts and the
+    pauses between them end by `stop after`, so a server that never answers fails the run
+    with its own reason; no new request starts after it, and one under way then still ends
+    (its attempt, its pause) within `seconds`. As many retries as fit with attempts of at
+    least MIN_ATTEMPT_SECONDS, each attempt at most `read_timeout`.
+    """
+    slack = 0.5
+    for n in range(retries, -1, -1):
+        last_pause = pauses(n) - pauses(n - 1) if n else 0.0
+        attempt = min(read_timeout, (seconds - slack - pauses(n) - last_pause) / (n + 3))
+        if attempt >= MIN_ATTEMPT_SECONDS or n == 0:
+            attempt = max(attempt, 0.5)
+            return attempt, n, (n + 2) * attempt + pauses(n) + slack
+    raise AssertionError("unreachable")

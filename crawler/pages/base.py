@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from crawler import policy
 from ingest.items import PaperItem, RejectItem, ResultItem, now_iso
 from rules.files import fingerprint
 
@@ -75,6 +76,11 @@ class SourcePages:
     def always_parse(self, url: str) -> bool:
         """Parse `url` even when it did not change (its content is context for other pages)."""
         return False
+
+    def budget(self, start: list[str]) -> float:
+        """Wall-clock seconds a run starting from `start` may take (fetch and parse): the
+        registry's `budget_seconds`, else the policy's RUN_BUDGET_SECONDS."""
+        return float(self.conf.get("budget_seconds") or policy.RUN_BUDGET_SECONDS)
 
     def order(self, pages: Iterable[Page]) -> list[Page]:
         """Archived pages in the order `parse` needs them (context first)."""

@@ -3,15 +3,19 @@
 Parsing lives in the source's page object (crawler/pages/); this spider only turns its
 `Follow`s into requests and its items into Scrapy items, and collects one-line reasons for
 whatever failed (HTTP errors, timeouts, robots.txt refusals, pages that cannot be read),
-which crawler.run reports. A source = one page object + one registry entry.
+which crawler.run reports, and the URLs parsed to the end (what a complete run has seen, see
+runs/crawl.py on delisting). A source = one page object + one registry entry.
 """
 from __future__ import annotations
+
+import time
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from crawler.middlewares import ORIGINAL_URL
+from crawler.middlewares import FIRST_SENT, ORIGINAL_URL
 from crawler.pages import Follow, Page, PageError, load_pages, run_page
 from crawler.sources import get_source
 
@@ -19,14 +23,14 @@ from crawler.sources import get_source
 _FAILURES = {
     "ResponseDataLossError": "response cut short (body shorter than its Content-Length)",
     "DownloadCancelledError": "response larger than the download size cap (DOWNLOAD_MAXSIZE)",
-    "DownloadTimeoutError": "timed out",
-    "TimeoutError": "timed out",
     "DownloadConnectionRefusedError": "connection refused",
     "ConnectionRefusedError": "connection refused",
     "CannotResolveHostError": "host name not found (DNS)",
     "DNSLookupError": "host name not found (DNS)",
     "BadGzipFile": "body declared gzip but is not",
 }
+# Failures that mean the server did not answer (in full) within the attempt's timeout.
+_NO_ANSWER = ("DownloadTimeoutError", "TimeoutError")
 
 
 def describe(failure) -> str:
@@ -58,14 +62,31 @@ class SourceSpider(scrapy.Spider):
         self.start_urls = self.pages.start_urls(urls, since, until)
         self.errors: list[str] = []
         self.unchanged: list[str] = []
+        self.parsed: list[str] = []
+        self.opened = time.monotonic()
 
     async def start(self):
-        for url in self.start_urls:
-            yield self.request(url, self.pages.always_parse(url))
+        # Context pages (timm's metadata, which every results file reads) go first; the other
+        # start URLs are requested once each context page has been handled, so what a row
+        # says never depends on which response happened to arrive first.
+        context = [u for u in self.start_urls if self.pages.always_parse(u)]
+        self.held_back = [u for u in self.start_urls if u not in context] if context else []
+        self.context_left = len(context) if self.held_back else 0
+        for url in context if self.held_back else self.start_urls:
+            yield self.request(url, self.pages.always_parse(url), context=bool(self.held_back))
 
-    def request(self, url: str, always_parse: bool) -> scrapy.Request:
+    def request(self, url: str, always_parse: bool, context: bool = False) -> scrapy.Request:
         return scrapy.Request(url, callback=self.parse, errback=self.on_error,
-                              meta={"always_parse": always_parse})
+                              meta={"always_parse": always_parse, "context": context})
+
+    def after_context(self, request):
+        """The held-back start URLs, once the last context page has been handled."""
+        if not request.meta.get("context"):
+            return
+        self.context_left -= 1
+        if self.context_left == 0:
+            for url in self.held_back:
+                yield self.request(url, self.pages.always_parse(url))
 
     def parse(self, response):
         try:
@@ -73,16 +94,28 @@ class SourceSpider(scrapy.Spider):
                 yield self.request(out.url, out.always_parse) if isinstance(out, Follow) else out
         except PageError as exc:
             self.errors.append(f"{response.url}: {exc}")
+        else:
+            self.parsed.append(response.url)
+        yield from self.after_context(response.request)
 
     def on_error(self, failure):
+        yield from self.after_context(failure.request)
         if failure.check(IgnoreRequest) and str(failure.value).startswith("unchanged"):
             self.unchanged.append(failure.request.url)
             return
         url = failure.request.meta.get(ORIGINAL_URL, failure.request.url)
         if failure.check(HttpError):
             self.errors.append(f"HTTP {failure.value.response.status} from {url}")
+        elif failure.type.__name__ in _NO_ANSWER:
+            waited = time.monotonic() - failure.request.meta.get(FIRST_SENT, self.opened)
+            tries = failure.request.meta.get("retry_times", 0) + 1
+            self.errors.append(f"no response from {urlsplit(url).hostname} in {waited:.0f} s "
+                               f"({tries} attempt{'s' if tries > 1 else ''}): {url}")
         else:
             self.errors.append(f"{describe(failure)}: {url}")
 
     def closed(self, reason):
+        if reason == "closespider_timeout":
+            self.errors.append(f"run budget spent: stopped after {time.monotonic() - self.opened:.0f} s "
+                               "with requests still to fetch")
         self.errors.extend(e for e in self.pages.finish() if e not in self.errors)
