@@ -2,11 +2,13 @@
 -- value: the best-attested reported number (lowest tier first: curated leaderboards, then
 -- model cards, then abstract claims; the best of that tier); measured: the best independent
 -- re-evaluation (timm) beside it. Ranked by the reported value where one exists, else measured.
--- Parameters: :as_of (NULL = no limit; undated results stay in), :dated_only (0/1).
+-- Parameters: :as_of (NULL = no limit; undated results stay in), :dated_only (0/1),
+-- :include_delisted (0/1: rows their source no longer lists count too).
 -- /*filter*/ is replaced by fixed extra conditions (dataset, metric, protocol) by db/views.py.
 WITH scoped AS (
   SELECT * FROM results_canonical
-  WHERE coalesce(flags, '') NOT LIKE '%withdrawn%' AND NOT hidden
+  WHERE coalesce(flags, '') NOT LIKE '%withdrawn%'
+    AND (NOT hidden OR (:include_delisted = 1 AND hidden_by = 'delisted'))
     AND (:as_of IS NULL OR published IS NULL OR published <= :as_of)
     /*filter*/
 ),

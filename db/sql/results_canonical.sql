@@ -4,7 +4,7 @@
 -- semi-supervised results stand apart.
 -- score: higher is better for every metric (rule_metrics.higher_is_better = 0 is negated).
 -- hidden: the row carries an active flag that takes it off leaderboards (no longer derived from
--- the archive, or no longer listed by its source).
+-- the archive, or no longer listed by its source); hidden_by: which ('underived', 'delisted').
 CREATE VIEW results_canonical AS
 SELECT r.*,
        m.canonical_key,
@@ -16,7 +16,9 @@ SELECT r.*,
        p.url AS paper_url,
        p.arxiv_id AS arxiv_id,
        EXISTS (SELECT 1 FROM flags f WHERE f.result_id = r.id AND f.cleared_at IS NULL
-               AND f.flag IN ('underived', 'delisted')) AS hidden
+               AND f.flag IN ('underived', 'delisted')) AS hidden,
+       (SELECT group_concat(f.flag, ',') FROM flags f WHERE f.result_id = r.id AND f.cleared_at IS NULL
+               AND f.flag IN ('underived', 'delisted')) AS hidden_by
 FROM results r
 JOIN model_map m ON m.source = r.source AND m.model = r.model
 JOIN canonical_models c ON c.key = m.canonical_key
