@@ -176,7 +176,8 @@ class ArxivPages(SourcePages):
         lo, hi = self.window(args)
         entries = list(root.iterfind(f"{ATOM}entry"))
         for number, entry in enumerate(entries):
-            yield from self.entry_items(page, entry, number, lo, hi)
+            yield from self.record(page, etree.tostring(entry, encoding="unicode")[:2000], f"entry {number}",
+                                   self.entry_items(page, entry, number, lo, hi))
         yield from self.next_page(page, root, args, len(entries))
 
     @staticmethod

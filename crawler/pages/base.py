@@ -20,6 +20,11 @@ class PageError(ValueError):
     page is a reject item instead."""
 
 
+# What reading one bad record (a row, an entry) can raise: a wrong type where a string or an
+# object was expected, a missing field, a date or number that does not parse.
+RECORD_ERRORS = (ValueError, TypeError, KeyError, AttributeError, IndexError)
+
+
 @dataclass(frozen=True)
 class Page:
     """One response as the parser sees it, live or archived."""
@@ -99,8 +104,25 @@ class SourcePages:
         return {}
 
     # --- helpers for subclasses -----------------------------------------------------------
-    def reject(self, page: Page, raw: str, reason: str) -> RejectItem:
-        return RejectItem(source=self.source, url=page.url, raw=raw, reason=reason)
+    def reject(self, page: Page, raw: str, reason: str, locator: str | None = None) -> RejectItem:
+        return RejectItem(source=self.source, url=page.url, raw=raw, reason=reason, locator=locator)
+
+    def record(self, page: Page, raw: str, locator: str, items: Iterable) -> Iterator:
+        """The items one record gives (`items`, consumed here), or, when reading it raises, a
+        single reject with the reason and the record's `locator` instead: one bad record never
+        fails its page, and never leaves half of its results behind."""
+        try:
+            out = list(items)
+        except PageError:
+            raise
+        except RECORD_ERRORS as exc:
+            reason = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
+            yield self.reject(page, raw, f"unreadable record: {reason}"[:300], locator)
+            return
+        for out_item in out:
+            if isinstance(out_item, RejectItem) and out_item.locator is None:
+                out_item = replace(out_item, locator=locator)
+            yield out_item
 
     def first_time(self, key: str) -> bool:
         """False for a result key this run already yielded (a row repeated across pages)."""
