@@ -30,11 +30,15 @@ CONCURRENCY_PER_HOST = 2
 PREFLIGHT_SECONDS = 10.0      # the parent's conditional check of all a source's start URLs
 PREFLIGHT_SHARE = 0.1         # ... and never more than this share of the run's budget
 
-# Every run has a wall-clock budget (crawler/sources.toml `budget_seconds`, arXiv scaled by
-# pages); the parent ends a crawl child still running at its end. Inside it, a request's
-# attempts and the pauses between them are sized to end well before (fit_to_budget), so a
-# server that never answers fails the run with its own reason, not the parent's kill.
+# Every run has a wall-clock budget (crawler/sources.toml `budget_seconds`; by default
+# RUN_BUDGET_SECONDS for a single-file source, PER_URL_SECONDS more for each further start
+# URL, arXiv scaled by pages); the parent ends a crawl child still running at its end. Inside
+# it, one request's attempts and the pauses between them fit in REQUEST_BUDGET_SECONDS
+# (fit_to_budget), so a server that never answers fails the run with its own reason, in
+# about a minute and a half whatever the run's budget, and its other requests are not sent.
 RUN_BUDGET_SECONDS = 120.0    # a single-file source: start-up, robots.txt, fetch, retries, parse
+PER_URL_SECONDS = 30.0        # each further start URL (timm's nine files: 360 s)
+REQUEST_BUDGET_SECONDS = 120.0
 MIN_ATTEMPT_SECONDS = 1.0     # fewer retries rather than attempts shorter than this
 
 
@@ -76,17 +80,20 @@ def fit_to_budget(seconds: float, read_timeout: float = READ_TIMEOUT,
                   retries: int = RETRIES) -> tuple[float, int, float]:
     """(seconds per attempt, retries, stop after) for a crawl that must end within `seconds`.
 
-    A host's robots.txt (one attempt, never retried) and then one request's attempts and the
-    pauses between them end by `stop after`, so a server that never answers fails the run
-    with its own reason; no new request starts after it, and one under way then still ends
-    (its attempt, its pause) within `seconds`. As many retries as fit with attempts of at
-    least MIN_ATTEMPT_SECONDS, each attempt at most `read_timeout`.
+    A host's robots.txt (one attempt, never retried) and one request's attempts with the
+    pauses between them take at most REQUEST_BUDGET_SECONDS (or `seconds`, if less), so a
+    server that never answers fails with its own reason. No new request starts after `stop
+    after`, so one under way then still ends (its attempt, its pause) within `seconds`. As
+    many retries as fit with attempts of at least MIN_ATTEMPT_SECONDS, each attempt at most
+    `read_timeout`.
     """
     slack = 0.5
+    request = min(seconds, REQUEST_BUDGET_SECONDS)
+    margin = max(1.0, 0.05 * request)   # timers fire late: the request's own failure comes first
     for n in range(retries, -1, -1):
         last_pause = pauses(n) - pauses(n - 1) if n else 0.0
-        attempt = min(read_timeout, (seconds - slack - pauses(n) - last_pause) / (n + 3))
+        attempt = min(read_timeout, (request - margin - pauses(n) - last_pause) / (n + 3))
         if attempt >= MIN_ATTEMPT_SECONDS or n == 0:
             attempt = max(attempt, 0.5)
-            return attempt, n, (n + 2) * attempt + pauses(n) + slack
+            return attempt, n, max(slack, seconds - slack - attempt - last_pause)
     raise AssertionError("unreachable")

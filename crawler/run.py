@@ -25,7 +25,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from crawler import policy
+from crawler.archive import space_note
 from crawler.sources import get_source
+from db.connect import explain
 
 FINISH_SECONDS = 1.0   # kept free at the end of the budget: closing, the summary, exiting
 
@@ -100,6 +102,11 @@ def run(source: str, out_dir: Path, urls: list[str] | None = None,
     spider = crawler.spider
     stats = {k: (v.isoformat() if hasattr(v, "isoformat") else v)
              for k, v in (crawler.stats.get_stats() or {}).items()}
+    # Scrapy logs a failed write of an item (disk full) and goes on: count what reached the file.
+    written, scraped = complete_lines(out_dir / "items.jsonl"), stats.get("item_scraped_count", 0)
+    if written < scraped:
+        errors.append(f"only {written} of {scraped} items reached {out_dir / 'items.jsonl'} "
+                      f"({space_note(out_dir)})")
     summary = {"source": source, "errors": spider.errors + errors,
                "unchanged": spider.unchanged, "parsed": spider.parsed, "stats": stats,
                **spider.pages.summary()}
@@ -112,6 +119,15 @@ def _original(url: str) -> str:
     if parts.hostname in ("127.0.0.1", "localhost") and "/" in parts.path[1:]:
         return "https://" + parts.path.lstrip("/") + (f"?{parts.query}" if parts.query else "")
     return url
+
+
+def complete_lines(path: Path) -> int:
+    """How many newline-terminated lines `path` holds (0 when it does not exist)."""
+    try:
+        with open(path, "rb") as fh:
+            return sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
+    except FileNotFoundError:
+        return 0
 
 
 def write_summary(out_dir: Path, summary: dict) -> dict:
@@ -139,6 +155,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyError as exc:
         print(f"crawler: {exc.args[0]}", file=sys.stderr)
         return 2
+    except OSError as exc:   # the run folder cannot be written: the parent reads this last line
+        print(f"crawler: {explain(exc)}", file=sys.stderr)
+        return 3
     return 0
 
 

@@ -58,6 +58,10 @@ def explain(exc: BaseException, path: str | os.PathLike | None = None) -> str:
     where = f" {path}" if path else ""
     if isinstance(exc, sqlite3.Error):
         low = text.lower()
+        if path and not Path(path).exists():
+            return f"the database{where} is gone (deleted, or its folder removed)"
+        if path and not (os.access(path, os.W_OK) and os.access(Path(path).parent, os.W_OK)):
+            return f"the database{where} is read-only ({text})"
         if "locked" in low or "busy" in low:
             return (f"database{where} busy: another process held its write lock for more than "
                     f"{busy_timeout_ms() / 1000:g} s; the next run retries")
@@ -65,8 +69,10 @@ def explain(exc: BaseException, path: str | os.PathLike | None = None) -> str:
             return f"disk full: the database{where} could not grow ({text})"
         if "readonly" in low or "read-only" in low:
             return f"the database{where} is read-only ({text})"
-        if "unable to open" in low or "disk i/o" in low:
+        if "unable to open" in low:
             return f"cannot open the database{where} (its folder is gone or unreadable: {text})"
+        if "disk i/o" in low:
+            return f"the database{where} could not be written ({text}: disk full, a file-size limit, or a failing disk)"
         return f"database error{(' in' + where) if where else ''}: {text}"
     if isinstance(exc, OSError):
         name = f": {exc.filename}" if exc.filename else ""

@@ -15,6 +15,7 @@ import threading
 import time
 from pathlib import Path
 
+from crawler.archive import space_note
 from runs.processes import end_process
 
 INTERRUPTED = "interrupted"
@@ -58,16 +59,18 @@ def run_child(source: str, out_dir: Path, urls: list[str] | None, replay_base: s
     keep_tail(log_path)
     summary_path = out_dir / "summary.json"
     if proc.returncode != 0 or not summary_path.exists():
-        return None, f"crawler exited with code {proc.returncode}: {last_line(log_path)}"
+        # A child that could not even write its log ran out of room (or lost its folder).
+        return None, f"crawler exited with code {proc.returncode}: {last_line(log_path) or space_note(out_dir)}"
     return json.loads(summary_path.read_text("utf-8")), None
 
 
 def last_line(log_path: Path) -> str:
+    """The log's last line ("" when it has none)."""
     try:
         lines = log_path.read_text("utf-8", "replace").strip().splitlines()
     except OSError:
         lines = []
-    return (lines or ["no output"])[-1][:300]
+    return (lines or [""])[-1][:300]
 
 
 def keep_tail(log_path: Path, keep: int = LOG_KEEP_BYTES) -> None:

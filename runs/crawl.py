@@ -141,6 +141,8 @@ def crawl_source(db_path: Path, source: str, urls: list[str] | None = None,
     started = time.monotonic()
     kind = "backfill" if backfill else "crawl"
     try:
+        if not db_path.exists():   # never start a new, empty database in its place
+            raise sqlite3.OperationalError(f"unable to open database file {db_path} (it is gone)")
         with hold(db_path, run_lock(source)):
             db = open_db(db_path, create=False)
             try:

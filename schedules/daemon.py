@@ -188,12 +188,15 @@ class Daemon:
         for sig in (signal.SIGTERM, signal.SIGINT):  # first: a stop during start-up is a clean stop
             signal.signal(sig, lambda *_: self.stop.set())
         try:
+            self.db_path.parent.mkdir(parents=True, exist_ok=True)   # a new database's folder
             with hold(self.db_path, "daemon"):
                 return self._serve(ready)
         except LockHeld as exc:
             log.error("another daemon (pid %s, since %s) runs on %s; not started",
                       exc.holder.get("pid"), exc.holder.get("since"), self.db_path)
-            return 1
+        except (sqlite3.Error, OSError) as exc:   # cannot even start: say why in a line
+            log.error("daemon not started: %s", explain(exc, self.db_path))
+        return 1
 
     def _serve(self, ready) -> int:
         self.prepare()

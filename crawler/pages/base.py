@@ -84,8 +84,10 @@ class SourcePages:
 
     def budget(self, start: list[str]) -> float:
         """Wall-clock seconds a run starting from `start` may take (fetch and parse): the
-        registry's `budget_seconds`, else the policy's RUN_BUDGET_SECONDS."""
-        return float(self.conf.get("budget_seconds") or policy.RUN_BUDGET_SECONDS)
+        registry's `budget_seconds`, else the policy's RUN_BUDGET_SECONDS plus PER_URL_SECONDS
+        for each further start URL."""
+        return float(self.conf.get("budget_seconds")
+                     or policy.RUN_BUDGET_SECONDS + policy.PER_URL_SECONDS * max(0, len(start) - 1))
 
     def order(self, pages: Iterable[Page]) -> list[Page]:
         """Archived pages in the order `parse` needs them (context first)."""

@@ -8,6 +8,7 @@ runs/crawl.py on delisting). A source = one page object + one registry entry.
 """
 from __future__ import annotations
 
+import errno
 import time
 from urllib.parse import urlsplit
 
@@ -15,9 +16,10 @@ import scrapy
 from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from crawler.middlewares import FIRST_SENT, ORIGINAL_URL
+from crawler.middlewares import FIRST_SENT, NOT_SENT, ORIGINAL_URL
 from crawler.pages import Follow, Page, PageError, load_pages, run_page
 from crawler.sources import get_source
+from db.connect import explain
 
 # Failure types → what happened, in words a person running `sota status` understands.
 _FAILURES = {
@@ -29,6 +31,8 @@ _FAILURES = {
     "DNSLookupError": "host name not found (DNS)",
     "BadGzipFile": "body declared gzip but is not",
 }
+# Errors of our own file system (archiving a response), not of the network.
+_LOCAL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.ENOENT, errno.EACCES}
 # Failures that mean the server did not answer (in full) within the attempt's timeout.
 _NO_ANSWER = ("DownloadTimeoutError", "TimeoutError")
 
@@ -103,9 +107,15 @@ class SourceSpider(scrapy.Spider):
         if failure.check(IgnoreRequest) and str(failure.value).startswith("unchanged"):
             self.unchanged.append(failure.request.url)
             return
+        if failure.check(IgnoreRequest) and str(failure.value).startswith(NOT_SENT):
+            self.errors.append(f"{failure.value}: {failure.request.url}")
+            return
         url = failure.request.meta.get(ORIGINAL_URL, failure.request.url)
         if failure.check(HttpError):
             self.errors.append(f"HTTP {failure.value.response.status} from {url}")
+        elif failure.check(OSError) and failure.value.errno in _LOCAL_ERRNOS:
+            # Our side failed (archiving a response: disk full, read-only, folder gone).
+            self.errors.append(f"{explain(failure.value)} (archiving {url})")
         elif failure.type.__name__ in _NO_ANSWER:
             waited = time.monotonic() - failure.request.meta.get(FIRST_SENT, self.opened)
             tries = failure.request.meta.get("retry_times", 0) + 1
