@@ -46,7 +46,8 @@ def active(db: Database, result_id: int) -> list[str]:
 def settle_absent(db: Database, source: str, run_id: int, produced: set[str], urls: set[str],
                   flag: str, reason: str) -> tuple[int, int]:
     """After a complete derivation of the responses at `urls` (every one parsed to the end):
-    raise `flag` on the rows of `source` read from one of `urls` whose key it did not produce,
+    raise `flag` on the rows of `source` read from one of `urls` whose key it did not produce
+    (unless a HIDING flag already hides them: one reason is enough, and the first one stays),
     and clear the HIDING flags of the rows it produced (listed, and derived, again). Baseline
     rows (no archive) are never touched. Returns (flags raised, flags cleared).
 
@@ -62,7 +63,7 @@ def settle_absent(db: Database, source: str, run_id: int, produced: set[str], ur
         if key in produced:
             if rid in active:
                 back.append(rid)
-        elif archive_url in urls:
+        elif archive_url in urls and rid not in active:
             gone.append(rid)
     cleared = sum(clear_flags(db, back, hiding, run_id) for hiding in HIDING)
     return raise_flags(db, gone, flag, run_id, reason), cleared
