@@ -12,10 +12,11 @@ injected fault per scenario. For each scenario:
 3. the fault is removed and the crawl rerun: exactly the clean rows again, no
    duplicate keys, `PRAGMA integrity_check` ok.
 
-Faults of the machine (bench/env_faults.py): a full disk under the archive or the database,
-a read-only database, its folder or the archive removed under a running daemon, a reader
-or a writer holding the database, two crawls at once, a source that keeps failing, and a
-server that never answers with no --timeout (the default budget; not in --quick).
+Faults of the machine (bench/env_faults.py, on the rig of bench/env_rig.py): a full disk
+under the archive or the database, a read-only database, its folder or the archive removed
+under a running daemon, a reader or a writer holding the database, two crawls at once, a
+source that keeps failing, and a server that never answers with no --timeout (the default
+budget; not in --quick).
 
     python -m bench.faults [--quick] [--only NAME ...]   # prints the table and a total line
 """
@@ -444,7 +445,7 @@ def clean_databases(server: FaultServer, work: Path, sources: set[str],
 def run(only: list[str] | None = None, quick: bool = False, root: Path = SHARED_REPLAY) -> list[Outcome]:
     """Every server fault, then every fault of the machine (bench/env_faults.py), served from
     the mirror at `root`; `only`: scenarios whose name contains one of these words."""
-    from bench import env_faults
+    from bench import env_faults, env_rig
 
     if not root.is_dir():
         raise FileNotFoundError(f"{root} not found: the fault suite serves the real replay data")
@@ -465,7 +466,7 @@ def run(only: list[str] | None = None, quick: bool = False, root: Path = SHARED_
             results.append(run_scenario(sc, server, clean, scenario_dir))
         if machine:
             csv_a = mirror_file(root, "/" + TIMM_CSV.split("://", 1)[1]).read_bytes()
-            template = env_faults.make_template(server, work)
+            template = env_rig.make_template(server, work)
         for i, (_, fn) in enumerate(machine):
             results.append(env_faults.run_one(fn, server, work / f"env-{i}", csv_a, template))
         return results

@@ -24,7 +24,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.env_faults import expected_keys
+from bench.env_rig import expected_keys
 from bench.faults import TIMM_CSV
 
 DEFAULT_REPO = Path(os.environ.get("TIMM_REPO") or "/work/.mirror/huggingface+pytorch-image-models/repo")

@@ -9,11 +9,10 @@ own file changes under its URL; real crawls (child process), real loads.
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
-from conftest import FIXTURES, q, sota
+from conftest import q, sota
 from runs.crawl import crawl
 from runs.reprocess import reprocess
 

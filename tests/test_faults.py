@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bench import env_faults, faults
+from bench import env_faults, env_rig, faults
 from conftest import FIXTURES
 
 SCENARIOS = faults.scenarios()
@@ -68,7 +68,7 @@ def machine_rig(tmp_path_factory, small_mirror):
     server = faults.FaultServer(small_mirror)
     work = tmp_path_factory.mktemp("machine")
     try:
-        yield server, env_faults.make_template(server, work)
+        yield server, env_rig.make_template(server, work)
     finally:
         server.close()
 
