@@ -116,9 +116,12 @@ class Daemon:
             with self._lock:
                 self._active.discard(entry.source)
                 self._runs_done += 1
-            if not self.stop.is_set():
-                self.back_off(entry)
-                self.publish()
+            try:
+                if not self.stop.is_set():
+                    self.back_off(entry)
+                    self.publish()
+            except Exception as exc:  # noqa: BLE001 — bookkeeping must not end the daemon either
+                log.warning("%s: could not reschedule: %s: %s", entry.source, type(exc).__name__, exc)
 
     def back_off(self, entry: Entry) -> None:
         """Move the source's next run past its backoff (schedules/backoff.py), if it has one."""

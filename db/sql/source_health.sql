@@ -1,6 +1,7 @@
 -- Per source: its licence and attribution, its newest crawl run (status, counts, error), when a
 -- run last succeeded, how many results it holds now, its failed runs in a row, and what the
--- running daemon will do next (next_run; backoff_until when it is backing a failing source off).
+-- daemon last said it will do next (next_run; backoff_until when it is backing a failing source
+-- off; empty once it stopped cleanly — `sota status` also checks that it still runs).
 WITH last AS (
   SELECT * FROM crawl_runs WHERE id IN (SELECT max(id) FROM crawl_runs GROUP BY source)
 ),
