@@ -1,7 +1,8 @@
-"""Fault injection: what the crawler survives, with nothing lost.
+"""Fault injection: what the crawler and the daemon survive, with nothing lost.
 
-A misbehaving loopback server answers from the real replay mirror
-(../shared/replay) with one injected fault per scenario. For each scenario:
+Server faults: a misbehaving loopback server answers from a URL mirror (the real replay,
+../shared/replay, here; tests/test_faults.py uses a small mirror of its own) with one
+injected fault per scenario. For each scenario:
 
 1. a clean crawl commits the source's rows (the "before" count);
 2. the faulty crawl runs through `sota crawl` (a real child process), bounded
@@ -11,13 +12,18 @@ A misbehaving loopback server answers from the real replay mirror
 3. the fault is removed and the crawl rerun: exactly the clean rows again, no
    duplicate keys, `PRAGMA integrity_check` ok.
 
-    python -m bench.faults [--only NAME ...]     # prints the table and a total line
+Faults of the machine (bench/env_faults.py, on the rig of bench/env_rig.py): a full disk
+under the archive or the database, a read-only database, its folder or the archive removed
+under a running daemon, a reader or a writer holding the database, two crawls at once, a
+source that keeps failing, and a server that never answers with no --timeout (the default
+budget; not in --quick).
 
-tests/test_faults.py runs every scenario under pytest.
+    python -m bench.faults [--quick] [--only NAME ...]   # prints the table and a total line
 """
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import os
 import socket
@@ -39,15 +45,16 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED_REPLAY = ROOT.parent / "shared" / "replay"
 TIMM_CSV = "https://raw.githubusercontent.com/huggingface/pytorch-image-models/main/results/results-imagenet.csv"
 PWC_PAGE = "https://web.archive.org/web/20231214000000id_/https://paperswithcode.com/sota/image-classification-on-imagenet"
-CRAWL_TIMEOUT = 15          # seconds a faulty crawl may take before the parent ends it
-WALL_LIMIT = 90             # seconds the whole `sota crawl` may take, timeouts and retries included
+CRAWL_TIMEOUT = 30          # the budget (--timeout) of a faulty crawl
+HANG_TIMEOUT = 15           # ... of one that meets a server that never answers in full
+WALL_LIMIT = 150            # seconds the whole `sota crawl` may take, timeouts and retries included
 
 
 @dataclass
 class Fault:
     """What the server does to requests whose path contains `target`."""
 
-    kind: str                                   # status, hang, drip, redirect_loop, truncate,
+    kind: str                                   # status, hang, drip, slow, redirect_loop, truncate,
     target: str = ""                            # fake_gzip, body, transform, big
     status: int = 200
     headers: dict = field(default_factory=dict)
@@ -69,6 +76,7 @@ class Scenario:
     min_spacing: float | None = None            # seconds between requests to the target
     min_requests: int = 0
     fresh: bool = False                         # start from an empty database (no rows to lose)
+    budget: float | None = CRAWL_TIMEOUT        # --timeout of the faulty crawl (None: the default)
 
 
 class FaultServer:
@@ -77,6 +85,7 @@ class FaultServer:
     def __init__(self, root: Path):
         self.root = root.resolve()
         self.fault: Fault | None = None
+        self.bodies: dict[str, bytes] = {}      # request path -> body served instead of the mirror's
         self.requests: list[tuple[float, str]] = []
         self.stopping = threading.Event()
         self._hits = 0
@@ -94,6 +103,7 @@ class FaultServer:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
+        self.httpd.handle_error = lambda request, address: None   # clients that hang up: by design
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
     @property
@@ -113,7 +123,7 @@ class FaultServer:
 
     def answer(self, h: BaseHTTPRequestHandler) -> None:
         target = mirror_file(self.root, h.path)
-        body = target.read_bytes() if target else None
+        body = self.bodies.get(h.path.split("?", 1)[0]) or (target.read_bytes() if target else None)
         fault = self.fault
         if fault and fault.target in h.path and (fault.times is None or self._hits < fault.times):
             self._hits += 1
@@ -158,6 +168,10 @@ class FaultServer:
                     h.wfile.flush()
                 except OSError:
                     break
+            h.close_connection = True
+        elif kind == "slow":    # answers in full, after a pause
+            if not self.stopping.wait(float(fault.headers.get("delay", 3))):
+                self.send(h, 200, body)
             h.close_connection = True
         elif kind == "redirect_loop":
             self.send(h, 302, b"", {"Location": h.path})
@@ -232,12 +246,19 @@ ERROR_FEED = (b'<?xml version="1.0" encoding="UTF-8"?>\n<feed xmlns="http://www.
               b'<author><name>arXiv api core</name></author></entry></feed>\n')
 
 
+def _break_json(body: bytes) -> bytes:
+    """The first table row's `"row_id": N,` with a second comma: invalid JSON."""
+    return re.sub(rb'("row_id":\s*\d+),', rb"\1,,", body, count=1)
+
+
 def scenarios() -> list[Scenario]:
     t, csvname = [TIMM_CSV], "results-imagenet.csv"
     return [
         Scenario("connection refused", "timm", t, None, reason="connection refused"),
-        Scenario("hang past the timeout", "timm", t, Fault("hang", csvname), reason="timed out"),
-        Scenario("slow drip 1 byte/s", "timm", t, Fault("drip", csvname), reason="timed out"),
+        Scenario("hang past the timeout", "timm", t, Fault("hang", csvname), reason="no response from",
+                 budget=HANG_TIMEOUT),
+        Scenario("slow drip 1 byte/s", "timm", t, Fault("drip", csvname), reason="no response from",
+                 budget=HANG_TIMEOUT),
         Scenario("HTTP 500", "timm", t, Fault("status", csvname, 500), reason="HTTP 500"),
         Scenario("503, Retry-After 1, clears after 2", "timm", t,
                  Fault("status", csvname, 503, {"Retry-After": "1"}, times=2),
@@ -281,8 +302,7 @@ def scenarios() -> list[Scenario]:
                  recovers=True, rejects_at_least=1, missing=2),
         Scenario("50 MB response (size cap)", "timm", t, Fault("big", csvname), reason="size cap"),
         Scenario("PWC page with invalid JSON", "pwc", [PWC_PAGE],
-                 Fault("transform", "image-classification-on-imagenet",
-                       transform=lambda b: b.replace(b'"row_id":112988,', b'"row_id":112988,,')),
+                 Fault("transform", "image-classification-on-imagenet", transform=_break_json),
                  reason="invalid JSON"),
         Scenario("Atom feed that is not XML", "arxiv", [],
                  Fault("body", "export.arxiv.org", body=b"this is not xml {"), reason="not an Atom feed"),
@@ -322,14 +342,29 @@ def scalar(db: Path, sql: str):
         conn.close()
 
 
-def sota_crawl(db: Path, source: str, urls: list[str], replay: str) -> tuple[int, str, float]:
-    cmd = [sys.executable, "-m", "sota", "crawl", source, "--db", str(db), "--replay", replay,
-           "--timeout", str(CRAWL_TIMEOUT)] + sum((["--url", u] for u in urls), [])
+def sota_crawl(db: Path, source: str, urls: list[str], replay: str,
+               budget: float | None = CRAWL_TIMEOUT) -> tuple[int, str, float]:
+    """(exit code, stderr, seconds) of `sota crawl` in a process of its own, as a user runs it."""
+    cmd = [sys.executable, "-m", "sota", "crawl", source, "--db", str(db), "--replay", replay] + (
+        ["--timeout", str(budget)] if budget else []) + sum((["--url", u] for u in urls), [])
     started = time.monotonic()
     # The fault server stands in for the real hosts: their real pacing floors, not replay's scaled ones.
     env = {**os.environ, "SOTA_REPLAY_FLOOR_SCALE": "1"}
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=WALL_LIMIT, cwd=ROOT, env=env)
     return proc.returncode, proc.stderr, time.monotonic() - started
+
+
+def crawl_here(db: Path, source: str, urls: list[str], replay: str,
+               budget: float | None = CRAWL_TIMEOUT) -> tuple[int, str, float]:
+    """The same as sota_crawl, the run orchestrator called in this process (the crawl child is
+    still a process of its own): what `sota crawl` would exit with, and its run lines. Saves a
+    Python start per crawl where the command line itself is not what is tested."""
+    from runs.crawl import crawl
+
+    started = time.monotonic()
+    outcomes = crawl(db, [source], urls or None, replay, budget)
+    return (int(any(o.status != "ok" for o in outcomes)), "\n".join(o.line() for o in outcomes),
+            time.monotonic() - started)
 
 
 def closed_port_url() -> str:
@@ -338,7 +373,8 @@ def closed_port_url() -> str:
         return f"http://127.0.0.1:{s.getsockname()[1]}"
 
 
-def run_scenario(sc: Scenario, server: FaultServer, clean: dict[str, Path], work: Path) -> Outcome:
+def run_scenario(sc: Scenario, server: FaultServer, clean: dict[str, Path], work: Path,
+                 crawl: Callable = sota_crawl) -> Outcome:
     db = work / "db.db"
     for old in work.glob("db*"):
         shutil.rmtree(old) if old.is_dir() else old.unlink()
@@ -349,7 +385,7 @@ def run_scenario(sc: Scenario, server: FaultServer, clean: dict[str, Path], work
     fault = sc.fault
     server.set(fault)
     replay = closed_port_url() if fault is None else server.url
-    code, stderr, seconds = sota_crawl(db, sc.source, sc.urls, replay)
+    code, stderr, seconds = crawl(db, sc.source, sc.urls, replay, sc.budget)
     reason = scalar(db, "SELECT coalesce(error, '') FROM crawl_runs ORDER BY id DESC LIMIT 1")
     status = scalar(db, "SELECT status FROM crawl_runs ORDER BY id DESC LIMIT 1")
     after_fault = rows(db)
@@ -382,7 +418,7 @@ def run_scenario(sc: Scenario, server: FaultServer, clean: dict[str, Path], work
         elif min(gaps) < sc.min_spacing:
             problems.append(f"retried after {min(gaps):.2f}s < {sc.min_spacing}s")
     server.set(None)
-    code2, stderr2, _ = sota_crawl(db, sc.source, sc.urls, server.url)
+    code2, stderr2, _ = crawl(db, sc.source, sc.urls, server.url)
     final = rows(db)
     if code2 != 0 or final != expected:
         problems.append(f"clean rerun: exit {code2}, {len(final)} rows vs {len(expected)}")
@@ -394,27 +430,35 @@ def run_scenario(sc: Scenario, server: FaultServer, clean: dict[str, Path], work
     return Outcome(sc.name, outcome, before, len(final), dupes, integrity, not problems, "; ".join(problems))
 
 
-def clean_databases(server: FaultServer, work: Path, sources: set[str]) -> dict[str, Path]:
+def clean_databases(server: FaultServer, work: Path, sources: set[str],
+                    crawl: Callable = sota_crawl) -> dict[str, Path]:
     """One clean crawl per source, kept as a template for every scenario of that source."""
     out = {}
     server.set(None)
     for source in sorted(sources):
         db = work / f"clean-{source}.db"
         urls = {"timm": [TIMM_CSV], "pwc": [PWC_PAGE]}.get(source, [])
-        code, stderr, _ = sota_crawl(db, source, urls, server.url)
+        code, stderr, _ = crawl(db, source, urls, server.url)
         if code != 0:
             raise RuntimeError(f"clean {source} crawl failed: {stderr.strip().splitlines()[-1:]}")
         out[source] = db
     return out
 
 
-def run(only: list[str] | None = None) -> list[Outcome]:
-    if not SHARED_REPLAY.is_dir():
-        raise FileNotFoundError(f"{SHARED_REPLAY} not found: the fault suite serves the real replay data")
-    chosen = scenarios()
-    if only:
-        chosen = [s for s in chosen if any(o.lower() in s.name.lower() for o in only)]
-    server = FaultServer(SHARED_REPLAY)
+def run(only: list[str] | None = None, quick: bool = False, root: Path = SHARED_REPLAY) -> list[Outcome]:
+    """Every server fault, then every fault of the machine (bench/env_faults.py), served from
+    the mirror at `root`; `only`: scenarios whose name contains one of these words."""
+    from bench import env_faults, env_rig
+
+    if not root.is_dir():
+        raise FileNotFoundError(f"{root} not found: the fault suite serves the real replay data")
+
+    def wanted(name: str) -> bool:
+        return not only or any(o.lower() in name.lower() for o in only)
+
+    chosen = [s for s in scenarios() if wanted(s.name)]
+    machine = [(name, fn) for name, fn in env_faults.scenarios(quick) if wanted(name)]
+    server = FaultServer(root)
     work = Path(tempfile.mkdtemp(prefix="sota-faults-"))
     try:
         clean = clean_databases(server, work, {s.source for s in chosen})
@@ -423,6 +467,11 @@ def run(only: list[str] | None = None) -> list[Outcome]:
             scenario_dir = work / "run"
             scenario_dir.mkdir(exist_ok=True)
             results.append(run_scenario(sc, server, clean, scenario_dir))
+        if machine:
+            csv_a = mirror_file(root, "/" + TIMM_CSV.split("://", 1)[1]).read_bytes()
+            template = env_rig.make_template(server, work)
+        for i, (_, fn) in enumerate(machine):
+            results.append(env_faults.run_one(fn, server, work / f"env-{i}", csv_a, template))
         return results
     finally:
         server.close()
@@ -430,11 +479,11 @@ def run(only: list[str] | None = None) -> list[Outcome]:
 
 
 def table(results: list[Outcome]) -> str:
-    head = f"{'scenario':<52} {'outcome':<58} {'before':>7} {'after':>7} {'dupes':>5} {'integrity':<9}"
+    head = f"{'scenario':<52} {'outcome':<70} {'before':>7} {'after':>7} {'dupes':>5} {'integrity':<9}"
     lines = [head, "-" * len(head)]
     for r in results:
         mark = "" if r.survived else f"   <-- {r.detail}"
-        lines.append(f"{r.scenario:<52} {r.outcome[:58]:<58} {r.rows_before:>7} {r.rows_after:>7} "
+        lines.append(f"{r.scenario:<52} {r.outcome[:70]:<70} {r.rows_before:>7} {r.rows_after:>7} "
                      f"{r.duplicates:>5} {r.integrity:<9}{mark}")
     lost = sum(max(0, r.rows_before - r.rows_after) for r in results)
     lines.append(f"{len(results)} scenarios, {sum(r.survived for r in results)} survived, {lost} rows lost")
@@ -444,8 +493,10 @@ def table(results: list[Outcome]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.faults")
     parser.add_argument("--only", nargs="*", help="run scenarios whose name contains one of these")
+    parser.add_argument("--quick", action="store_true",
+                        help="leave out the one slow scenario (a hang under the default budget, ~100 s)")
     args = parser.parse_args(argv)
-    results = run(args.only)
+    results = run(args.only, args.quick)
     print(table(results))
     return 0 if all(r.survived for r in results) else 1
 

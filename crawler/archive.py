@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from http import HTTPStatus
 from io import BytesIO
 from pathlib import Path
@@ -63,6 +64,16 @@ class ResponseArchive:
     def close(self) -> None:
         self._warc_file.close()
         self._manifest.close()
+
+
+def space_note(folder: Path) -> str:
+    """Why a run folder might not have been written: "disk full" when its file system has
+    (almost) no room left, else how much is free."""
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return "its folder is gone"
+    return "disk full" if free < 64 * 1024 else f"{free // 1024} KB free"
 
 
 def read_bodies(path: str | Path, record_ids: set[str]) -> dict[str, tuple[int, dict, bytes]]:

@@ -30,6 +30,8 @@ from crawler.robots import RobotsCache
 from crawler.validators import conditional_headers, unchanged
 
 ORIGINAL_URL = "replay_original_url"
+FIRST_SENT = "sota_first_sent"     # monotonic time of a request's first attempt (kept by retries)
+NOT_SENT = "not sent"              # IgnoreRequest reason for a request to a host that went silent
 
 
 class ReplayMiddleware:
@@ -119,6 +121,11 @@ class ArchiveMiddleware:
         self.archive.close()
 
 
+def _host(request) -> str | None:
+    """The production host a request is for (under replay, not the loopback mirror's)."""
+    return urlsplit(request.meta.get(ORIGINAL_URL, request.url)).hostname
+
+
 def _is_robots(url: str) -> bool:
     # endswith: under replay the path is `/<host>/robots.txt`
     return urlsplit(url).path.endswith("/robots.txt")
@@ -126,8 +133,22 @@ def _is_robots(url: str) -> bool:
 
 class BackoffRetryMiddleware(RetryMiddleware):
     """Scrapy's retries, with the policy's pause first (crawler/policy.py: `Retry-After` when
-    the server sends one, else exponential backoff). A Retry-After beyond the policy's cap is
-    not waited for: the run fails and the next schedule retries."""
+    the server sends one, else exponential backoff). A Retry-After beyond the policy's cap, or
+    past the run's deadline (`SOTA_DEADLINE`), is not waited for: the run fails and the next
+    schedule retries. Notes when a request was first sent (FIRST_SENT), for the spider's
+    "no response from HOST in N s". A host that let one request time out on every attempt is
+    not asked again in this run: its other requests fail at once (NOT_SENT)."""
+
+    def __init__(self, settings):
+        super().__init__(settings)
+        self.deadline = settings.getfloat("SOTA_DEADLINE") or None
+        self.silent_hosts: set[str] = set()
+
+    def process_request(self, request, spider=None):
+        host = _host(request)
+        if host in self.silent_hosts and not _is_robots(request.url):
+            raise IgnoreRequest(f"{NOT_SENT}: {host} did not answer an earlier request")
+        request.meta.setdefault(FIRST_SENT, time.monotonic())
 
     async def process_response(self, request, response, spider=None):
         if request.meta.get("dont_retry") or response.status not in self.retry_http_codes:
@@ -136,7 +157,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if tries >= request.meta.get("max_retry_times", self.max_retry_times):
             return response  # let it through: the spider's errback reports the final status
         wait = backoff_seconds(tries, response.headers.get(b"Retry-After", b"").decode("latin-1"))
-        if wait is None:
+        if wait is None or (self.deadline and time.time() + wait > self.deadline):
             return response
         await asyncio.sleep(wait)
         return self._retry(request, response_status_message(response.status)) or response
@@ -146,6 +167,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
             return None  # an unreachable robots.txt means "allowed": no retries, no waiting
         tries = request.meta.get("retry_times", 0)
         will_retry = tries < request.meta.get("max_retry_times", self.max_retry_times)
+        if not will_retry and type(exception).__name__ in ("DownloadTimeoutError", "TimeoutError"):
+            self.silent_hosts.add(_host(request))
         if isinstance(exception, self.exceptions_to_retry) and not request.meta.get("dont_retry") and will_retry:
             await asyncio.sleep(backoff_seconds(tries))
         return super().process_exception(request, exception)

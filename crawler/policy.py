@@ -1,5 +1,5 @@
 """The one HTTP policy every fetch obeys: who we say we are, robots.txt, timeouts, retries,
-backoff and per-host pacing.
+backoff, per-host pacing, and the wall-clock budget of a run.
 
 Scrapy reads it through crawler/settings.py (the crawl child's only HTTP path); the parent's
 conditional pre-flight (crawler/validators.py) reads the same values and never retries (any
@@ -37,6 +37,18 @@ FLOOR_MARGIN = 0.05           # seconds added to a floor: clocks stamp a request
 REPLAY_FLOOR_SCALE = 0.1
 CONCURRENCY_PER_HOST = 2
 PREFLIGHT_SECONDS = 10.0      # the parent's conditional check of all a source's start URLs
+PREFLIGHT_SHARE = 0.1         # ... and never more than this share of the run's budget
+
+# Every run has a wall-clock budget (crawler/sources.toml `budget_seconds`; by default
+# RUN_BUDGET_SECONDS for a single-file source, PER_URL_SECONDS more for each further start
+# URL, arXiv scaled by pages); the parent ends a crawl child still running at its end. Inside
+# it, one request's attempts and the pauses between them fit in REQUEST_BUDGET_SECONDS
+# (fit_to_budget), so a server that never answers fails the run with its own reason, in
+# about a minute and a half whatever the run's budget, and its other requests are not sent.
+RUN_BUDGET_SECONDS = 120.0    # a single-file source: start-up, robots.txt, fetch, retries, parse
+PER_URL_SECONDS = 30.0        # each further start URL (timm's nine files: 360 s)
+REQUEST_BUDGET_SECONDS = 120.0
+MIN_ATTEMPT_SECONDS = 1.0     # fewer retries rather than attempts shorter than this
 
 
 def floor_for(host: str) -> tuple[str, float] | None:
@@ -75,3 +87,31 @@ def backoff_seconds(tries: int, retry_after: str | None = None) -> float | None:
     if wait > RETRY_AFTER_MAX:
         return None
     return max(wait, BACKOFF_BASE)
+
+
+def pauses(retries: int) -> float:
+    """The backoff pauses before `retries` retries, without Retry-After (seconds, in total)."""
+    return sum(min(BACKOFF_MAX, BACKOFF_BASE * 2 ** tries) for tries in range(retries))
+
+
+def fit_to_budget(seconds: float, read_timeout: float = READ_TIMEOUT,
+                  retries: int = RETRIES) -> tuple[float, int, float]:
+    """(seconds per attempt, retries, stop after) for a crawl that must end within `seconds`.
+
+    A host's robots.txt (one attempt, never retried) and one request's attempts with the
+    pauses between them take at most REQUEST_BUDGET_SECONDS (or `seconds`, if less), so a
+    server that never answers fails with its own reason. No new request starts after `stop
+    after`, so one under way then still ends (its attempt, its pause) within `seconds`. As
+    many retries as fit with attempts of at least MIN_ATTEMPT_SECONDS, each attempt at most
+    `read_timeout`.
+    """
+    slack = 0.5
+    request = min(seconds, REQUEST_BUDGET_SECONDS)
+    margin = max(1.0, 0.05 * request)   # timers fire late: the request's own failure comes first
+    for n in range(retries, -1, -1):
+        last_pause = pauses(n) - pauses(n - 1) if n else 0.0
+        attempt = min(read_timeout, (request - margin - pauses(n) - last_pause) / (n + 3))
+        if attempt >= MIN_ATTEMPT_SECONDS or n == 0:
+            attempt = max(attempt, 0.5)
+            return attempt, n, max(slack, seconds - slack - attempt - last_pause)
+    raise AssertionError("unreachable")

@@ -39,16 +39,17 @@ def unchanged(status: int, digest: str | None, known: dict | None) -> bool:
 
 
 def preflight(urls: list[str], validators: dict[str, dict], replay_base: str | None = None,
-              robots_dir: Path | None = None) -> list[dict] | None:
+              robots_dir: Path | None = None,
+              seconds: float = policy.PREFLIGHT_SECONDS) -> list[dict] | None:
     """Ask every URL conditionally; the manifest lines if all are unchanged, else None.
 
-    The HTTP policy's user agent, robots.txt rule and a deadline for all URLs together;
+    The HTTP policy's user agent, robots.txt rule and a deadline (`seconds`) for all URLs together;
     never a retry: any doubt (a URL never fetched, robots.txt now disallowing it, an error,
     a slow or changed body) returns None and the real crawl runs, with its retries, robots.txt
     handling and error reporting.
     """
     user_agent = policy.USER_AGENT
-    deadline = time.monotonic() + policy.PREFLIGHT_SECONDS
+    deadline = time.monotonic() + seconds
     robots: dict[str, urllib.robotparser.RobotFileParser] = {}
     cache = RobotsCache(robots_dir)
     lines = []

@@ -221,6 +221,20 @@ def m061_confirmations(db: Database) -> None:
     db["confirmations"].create_index(["by_result_id"])
 
 
+@migrations()
+def m030_daemon_jobs(db: Database) -> None:
+    """What the running daemon will do next, per source: written by the daemon on every change
+    (start, each run, a backoff, stop) so `sota status` and the source_health query show the
+    scheduler's real next run and whether a failing source is backing off."""
+    db["daemon_jobs"].create(
+        {"source": str, "next_run": str, "period_seconds": float, "failures_in_a_row": int,
+         "backoff_until": str, "updated_at": str},
+        pk="source",
+    )
+    # Backoff counts a source's failed runs since its last ok one (db/sql/failure_streaks.sql).
+    db["crawl_runs"].create_index(["source", "kind", "status"])
+
+
 def ensure_db_shape(db: Database) -> list[str]:
     """Apply pending migrations and refresh the views; return the migrations applied."""
     from db.views import ensure_views

@@ -28,13 +28,15 @@ def _protocol(setting: str | None) -> str | None:
 
 
 def leaderboard(db: Database, dataset: str, metric: str, top: int = 20, setting: str | None = None,
-                as_of: str | None = None, dated_only: bool = False) -> list[dict]:
+                as_of: str | None = None, dated_only: bool = False,
+                include_delisted: bool = False) -> list[dict]:
     """One row per canonical model and protocol, ranked (see db/sql/leaderboard.sql)."""
     protocol = _protocol(setting)
     conditions = ["dataset = :dataset", "metric = :metric"] + (["protocol = :protocol"] if protocol else [])
     sql = f"SELECT * FROM ({query_sql('leaderboard.sql', tuple(conditions))}) ORDER BY score DESC, model LIMIT :top"
     rows = db.query(sql, {"dataset": dataset, "metric": metric, "protocol": protocol,
-                          "as_of": as_of, "dated_only": int(dated_only), "top": top})
+                          "as_of": as_of, "dated_only": int(dated_only), "top": top,
+                          "include_delisted": int(include_delisted)})
     out = []
     for rank, row in enumerate(rows, start=1):
         row["rank"] = rank  # one ranking across protocols when --setting all
@@ -47,13 +49,14 @@ def leaderboard(db: Database, dataset: str, metric: str, top: int = 20, setting:
 
 
 def progression(db: Database, dataset: str, metric: str, setting: str | None = None,
-                include_withdrawn: bool = False) -> list[dict]:
+                include_withdrawn: bool = False, include_delisted: bool = False) -> list[dict]:
     """The record-breaking results in date order (see db/sql/progression.sql)."""
     protocol = _protocol(setting)
     conditions = ["dataset = :dataset", "metric = :metric"] + (["protocol = :protocol"] if protocol else [])
     rows = db.query(query_sql("progression.sql", tuple(conditions)),
                     {"dataset": dataset, "metric": metric, "protocol": protocol,
-                     "include_withdrawn": int(include_withdrawn)})
+                     "include_withdrawn": int(include_withdrawn),
+                     "include_delisted": int(include_delisted)})
     return [{k: r.get(k) for k in PROGRESSION_KEYS} for r in rows]
 
 

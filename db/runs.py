@@ -46,13 +46,16 @@ def finish_run(db: Database, run_id: int, status: str, counts=None,
     db["crawl_runs"].update(run_id, row)
 
 
-def mark_interrupted(db: Database) -> int:
-    """Runs left `running` by a process that died are `interrupted`."""
+def mark_interrupted(db: Database, sources: list[str]) -> int:
+    """Runs of `sources` left `running` by a process that ended without recording them (killed,
+    or unable to write: disk full) are `interrupted`. Only for sources whose run lock
+    (db.locks) nobody holds: that proves their process is gone."""
+    marks = ", ".join("?" * len(sources))
     with write_transaction(db):
         cursor = db.execute(
             "UPDATE crawl_runs SET status = 'interrupted', finished = ?, "
             "error = coalesce(error, 'process ended before the run finished') "
-            "WHERE status = 'running'", [now_iso()])
+            f"WHERE status = 'running' AND source IN ({marks})", [now_iso(), *sources])
         return cursor.rowcount
 
 
@@ -91,3 +94,29 @@ def advance_cursor(db: Database, source: str, query: str, newest: str) -> None:
         "ON CONFLICT (source, query) DO UPDATE SET "
         "newest_submitted = max(newest_submitted, excluded.newest_submitted), "
         "updated_at = excluded.updated_at", [source, query, newest, now_iso()])
+
+
+def failure_streak(db: Database, source: str) -> tuple[int, str | None]:
+    """(failed runs in a row, when the newest ended) of `source` (db/sql/failure_streaks.sql)."""
+    if "failure_streaks" not in db.view_names():   # a database older than the view
+        return 0, None
+    row = db.execute("SELECT failures_in_a_row, last_failure FROM failure_streaks WHERE source = ?",
+                     [source]).fetchone()
+    return (row[0], row[1]) if row else (0, None)
+
+
+def read_jobs(db: Database) -> dict[str, dict]:
+    """source → what the daemon last said it will do next (`daemon_jobs`)."""
+    if "daemon_jobs" not in db.table_names():
+        return {}
+    return {r["source"]: r for r in db.query("SELECT * FROM daemon_jobs")}
+
+
+def write_jobs(db: Database, jobs: list[dict]) -> None:
+    """Replace what the daemon says it will do next (`daemon_jobs`: source, next_run,
+    period_seconds, failures_in_a_row, backoff_until); [] when it stops."""
+    now = now_iso()
+    with write_transaction(db):
+        db.execute("DELETE FROM daemon_jobs")
+        if jobs:
+            db["daemon_jobs"].insert_all([{**job, "updated_at": now} for job in jobs], pk="source")

@@ -51,9 +51,9 @@ def canned_queries() -> dict[str, dict]:
     from db.views import bind, query_sql, sql_file, strip_comments
 
     leaderboard = bind(strip_comments(query_sql("leaderboard.sql", (DATASET, METRIC, SETTING))),
-                        {"as_of": "nullif(:as_of, '')", "dated_only": "0"})
+                        {"as_of": "nullif(:as_of, '')", "dated_only": "0", "include_delisted": "0"})
     progression = bind(strip_comments(query_sql("progression.sql", (DATASET, METRIC, SETTING))),
-                        {"include_withdrawn": "0"})
+                        {"include_withdrawn": "0", "include_delisted": "0"})
     return {
         "leaderboard": {
             "title": "Leaderboard",

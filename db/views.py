@@ -17,8 +17,9 @@ from db.connect import write_transaction
 # view name -> (sql file, defaults for the file's parameters)
 VIEWS = {
     "results_canonical": ("results_canonical.sql", {}),
-    "leaderboard": ("leaderboard.sql", {"as_of": "NULL", "dated_only": "0"}),
-    "progression": ("progression.sql", {"include_withdrawn": "0"}),
+    "leaderboard": ("leaderboard.sql", {"as_of": "NULL", "dated_only": "0", "include_delisted": "0"}),
+    "progression": ("progression.sql", {"include_withdrawn": "0", "include_delisted": "0"}),
+    "failure_streaks": ("failure_streaks.sql", {}),
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import date
 
 _NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
 
@@ -49,8 +50,16 @@ def params_absolute(raw: str | float | None) -> int | None:
 
 
 def date_only(raw: str | None) -> str | None:
-    """"2022-05-04T00:00:00.000000" → "2022-05-04"; None stays None."""
-    if not raw:
+    """"2022-05-04T00:00:00.000000" → "2022-05-04"; None or "" stays None; anything else that
+    does not start with a real calendar day ("2022-02T00:00", "2022-13-45", 20220504) is a
+    ValueError: a date we cannot read is a reject, never a guess."""
+    if raw is None or raw == "":
         return None
-    match = re.match(r"\d{4}-\d{2}-\d{2}", str(raw))
-    return match.group(0) if match else None
+    match = re.match(r"(\d{4})-(\d{2})-(\d{2})(?![\d])", raw) if isinstance(raw, str) else None
+    if match is None:
+        raise ValueError(f"not a date: {str(raw)[:40]!r}")
+    try:
+        date(*map(int, match.groups()))
+    except ValueError:
+        raise ValueError(f"not a calendar date: {match.group(0)!r}") from None
+    return match.group(0)

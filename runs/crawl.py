@@ -1,46 +1,60 @@
 """Crawl runs: each source's spider in a child process, then its output loaded here.
 
-The child (`python -m crawler.run`) fetches, archives and parses; this process is the only
-database writer. A child that crashes, hangs past `timeout` or reports errors marks its run
-`failed` with a one-line reason; other sources go on. A source whose start URLs all answer
-"unchanged" to the parent's conditional pre-flight costs no child at all.
+The child (`python -m crawler.run`, runs/child.py) fetches, archives and parses; this process
+is the only database writer. Every run has a wall-clock budget (the source's, from
+crawler/sources.toml, or the caller's): a child still running at its end is ended and the run
+marked `failed` with a one-line reason; other sources go on. A source whose start URLs all
+answer "unchanged" to the parent's conditional pre-flight costs no child at all, and leaves
+no run folder.
+
+One run per source at a time on a database (db.locks): a second one is refused with a line
+(status `busy`, nothing recorded). A run whose load cannot be written (disk full, database
+busy past its timeout, read-only) rolls back, drops its run folder (nothing committed refers
+to those bytes) and records itself `failed`; if even that cannot be written, the next run of
+the source closes it.
+
+A complete run (no errors, every fetched page parsed to the end) of a listing source settles
+its listing: rows read from the URLs it parsed that it did not yield again are flagged
+`delisted`; rows it yielded lose that flag (ingest.flags.settle_absent). A partial or failed
+run never delists anything.
 """
 from __future__ import annotations
 
 import json
 import logging
-import os
-import subprocess
-import sys
+import shutil
+import sqlite3
 import threading
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from crawler import policy
 from crawler.pages import load_pages
 from crawler.replay import ReplayServer
 from crawler.sources import get_source, source_query
 from crawler.validators import preflight
-from db.connect import open_db, write_transaction
+from db.connect import explain, open_db, write_transaction
+from db.locks import LockHeld, hold
 from db.paper_pages import pending_papers, record_states
-from db.runs import advance_cursor, finish_run, get_cursor, start_run
-from ingest.load import LoadCounts, read_jsonl, save_items, save_responses
+from db.runs import advance_cursor, finish_run, get_cursor, mark_interrupted, start_run
+from ingest.flags import settle_absent
+from ingest.load import LoadCounts, Seen, read_jsonl, save_items, save_responses, settle_rejects
 from ingest.reconcile import reconcile_if_needed
+from runs.child import INTERRUPTED, run_child
 from runs.prepare import prepare_db
-from runs.processes import end_process
 
 log = logging.getLogger("sota.crawl")
 
-DEFAULT_TIMEOUT = 30 * 60
-INTERRUPTED = "interrupted"
+DELISTED = "the source no longer lists this row (a complete run parsed its page without it)"
 
 
 @dataclass
 class RunOutcome:
     source: str
-    run_id: int
-    status: str
+    run_id: int | None          # None: no run was recorded (refused, or the database unusable)
+    status: str                 # ok, failed, interrupted, busy (another run of the source holds it)
     counts: LoadCounts = field(default_factory=LoadCounts)
     error: str | None = None
     seconds: float = 0.0
@@ -50,7 +64,8 @@ class RunOutcome:
 
     def line(self) -> str:
         c = self.counts
-        text = (f"{self.source}: {self.status} ({self.kind} run {self.run_id}) — seen {c.seen}, "
+        run = f" ({self.kind} run {self.run_id})" if self.run_id is not None else ""
+        text = (f"{self.source}: {self.status}{run} — seen {c.seen}, "
                 f"inserted {c.inserted}, updated {c.updated}, unchanged {c.unchanged}, "
                 f"rejected {c.rejected}")
         if self.flagged:
@@ -66,55 +81,36 @@ def archive_root(db_path: Path) -> Path:
     return db_path.with_name(db_path.stem + "-archive")
 
 
-def fetch_source(source: str, out_dir: Path, urls: list[str] | None, replay_base: str | None,
-                 timeout: float, since: str | None = None, until: str | None = None,
-                 stop: threading.Event | None = None) -> tuple[dict | None, str | None]:
-    """Run the crawl child; return (summary, error).
-
-    The child is ended (SIGTERM, then SIGKILL) when `timeout` passes or `stop` is set; the
-    error then says which ("interrupted" for a stop).
-    """
-    cmd = [sys.executable, "-m", "crawler.run", source, "--out", str(out_dir)]
-    for url in urls or []:
-        cmd += ["--url", url]
-    for flag, value in (("--replay-base", replay_base), ("--since", since), ("--until", until)):
-        if value:
-            cmd += [flag, value]
-    out_dir.mkdir(parents=True, exist_ok=True)
-    deadline = time.monotonic() + timeout
-    with open(out_dir / "crawler.log", "wb") as log_file:
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log_file,
-                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
-        while True:
-            try:
-                proc.wait(timeout=0.2)
-                break
-            except subprocess.TimeoutExpired:
-                if (stop is not None and stop.is_set()) or time.monotonic() > deadline:
-                    end_process(proc)
-                    return None, (INTERRUPTED if stop is not None and stop.is_set()
-                                  else f"crawl timed out after {timeout:g}s")
-    summary_path = out_dir / "summary.json"
-    if proc.returncode != 0 or not summary_path.exists():
-        lines = (out_dir / "crawler.log").read_text("utf-8", "replace").strip().splitlines()
-        return None, f"crawler exited with code {proc.returncode}: {(lines or ['no output'])[-1][:300]}"
-    return json.loads(summary_path.read_text("utf-8")), None
+def run_lock(source: str) -> str:
+    """The db.locks name every run of `source` (crawl, backfill, reprocess) holds."""
+    return f"run-{source}"
 
 
 def write_validators(db, source: str, out_dir: Path) -> dict[str, dict]:
-    """The last body hash and HTTP validators per URL of this source's successful runs."""
+    """The last body hash and HTTP validators per URL of this source's successful runs, for
+    URLs whose bytes are still in an archive file: bytes whose WARC was deleted are fetched
+    and archived again rather than skipped as unchanged."""
     rows = db.query(
         "SELECT url, sha256, etag, last_modified FROM responses WHERE id IN ("
         " SELECT max(r.id) FROM responses r JOIN crawl_runs c ON c.id = r.crawl_run"
         " WHERE c.source = ? AND c.status = 'ok' AND r.sha256 IS NOT NULL GROUP BY r.url)", [source])
-    validators = {r.pop("url"): r for r in rows}
+    archived: dict[str, bool] = {}
+    held = set()
+    for url, sha256, path in db.execute(
+            "SELECT r.url, r.sha256, c.archive_path FROM responses r JOIN crawl_runs c ON c.id = r.crawl_run "
+            "WHERE c.source = ? AND r.warc_record_id IS NOT NULL AND c.archive_path IS NOT NULL", [source]):
+        if path not in archived:
+            archived[path] = Path(path).exists()
+        if archived[path]:
+            held.add((url, sha256))
+    validators = {r.pop("url"): r for r in rows if (r["url"], r["sha256"]) in held}
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "validators.json").write_text(json.dumps(validators), encoding="utf-8")
     return validators
 
 
 def _unchanged_summary(conf: dict, start: list[str], out_dir: Path, validators: dict,
-                       replay_base: str | None, backfill) -> dict | None:
+                       replay_base: str | None, backfill, seconds: float) -> dict | None:
     """A crawl child's summary for a source whose start URLs all answer "unchanged", or None.
 
     Not for sources whose start URL says nothing about the pages after it (`preflight =
@@ -122,7 +118,7 @@ def _unchanged_summary(conf: dict, start: list[str], out_dir: Path, validators: 
     """
     if backfill or not start or not conf.get("preflight", True):
         return None
-    lines = preflight(start, validators, replay_base, out_dir.parent.parent / "robots")
+    lines = preflight(start, validators, replay_base, out_dir.parent.parent / "robots", seconds)
     if lines is None:
         return None
     with open(out_dir / "responses.jsonl", "w", encoding="utf-8") as fh:
@@ -132,51 +128,103 @@ def _unchanged_summary(conf: dict, start: list[str], out_dir: Path, validators: 
 
 def crawl_source(db_path: Path, source: str, urls: list[str] | None = None,
                  replay_base: str | None = None, replay_dir: str | None = None,
-                 timeout: float = DEFAULT_TIMEOUT, backfill: tuple[str, str] | None = None,
+                 budget: float | None = None, backfill: tuple[str, str] | None = None,
                  stop: threading.Event | None = None) -> RunOutcome:
-    """Crawl one source and load what it yielded, in one transaction with the run's status.
+    """Crawl one source within `budget` seconds (default: the source's) and load what it
+    yielded, in one transaction with the run's status.
 
     Sources with a query (arXiv) ask only for what is newer than their cursor;
     `backfill=(since, until)` walks an older window instead. An unchanged source (304s, or
     bodies hashing as before) is not parsed: the run is ok and writes no results. A stopped
-    run is marked `interrupted` and loads nothing.
+    run is marked `interrupted` and loads nothing. Never raises for a database or disk
+    problem: the outcome says what happened in one line.
     """
     started = time.monotonic()
-    conf = get_source(source)
     kind = "backfill" if backfill else "crawl"
-    db = open_db(db_path)
+    try:
+        if not db_path.exists():   # never start a new, empty database in its place
+            raise sqlite3.OperationalError(f"unable to open database file {db_path} (it is gone)")
+        with hold(db_path, run_lock(source)):
+            db = open_db(db_path, create=False)
+            try:
+                return _run(db, db_path, source, urls, replay_base, replay_dir, budget, backfill,
+                            stop, started, kind)
+            finally:
+                db.close()
+    except LockHeld as exc:
+        error = (f"another run of {source} is under way on this database (pid {exc.holder.get('pid')}, "
+                 f"since {exc.holder.get('since')}); not started")
+        outcome = RunOutcome(source, None, "busy", error=error, seconds=time.monotonic() - started, kind=kind)
+    except (sqlite3.Error, OSError) as exc:
+        outcome = RunOutcome(source, None, "failed", error=explain(exc, db_path),
+                             seconds=time.monotonic() - started, kind=kind)
+    log.warning("%s", outcome.line())
+    return outcome
+
+
+def _run(db, db_path: Path, source: str, urls, replay_base, replay_dir, budget, backfill, stop,
+         started: float, kind: str) -> RunOutcome:
+    conf = get_source(source)
+    pages = load_pages(source, conf)
+    closed = mark_interrupted(db, [source])   # we hold its lock: their process is gone
+    if closed:
+        log.info("%s: closed %d run(s) an earlier process left unfinished", source, closed)
     run_id = start_run(db, source, urls, replay_dir, kind)
     log.info("%s: run %d started", source, run_id)
     out_dir = archive_root(db_path) / source / f"run-{run_id:06d}"
     query = source_query(conf, urls)
     since, until = backfill or (get_cursor(db, source, query), None)
-    validators = write_validators(db, source, out_dir)
-    pages = load_pages(source, conf)
     targets = paper_targets(db, source, conf, pages) if not urls else []
     if targets:
         urls = [t["url"] for t in targets]
     start = pages.start_urls(urls, since, until)
-    summary, error = _unchanged_summary(conf, start, out_dir, validators, replay_base, backfill), None
-    if conf.get("targets") and not start:
-        # Every stored paper's page is read at its current version: nothing to ask.
-        summary = {"errors": [], "incremental": True}
-    if summary is None:
-        summary, error = fetch_source(source, out_dir, urls, replay_base, timeout, since, until, stop)
+    budget = float(budget or pages.budget(start))
+    deadline = started + budget
+    try:
+        validators = write_validators(db, source, out_dir)
+        summary, error = _unchanged_summary(conf, start, out_dir, validators, replay_base, backfill,
+                                            min(policy.PREFLIGHT_SECONDS, policy.PREFLIGHT_SHARE * budget)), None
+        if conf.get("targets") and not start:
+            # Every stored paper's page is read at its current version: nothing to ask.
+            summary = {"errors": [], "incremental": True}
+        if summary is None:
+            summary, error = run_child(source, out_dir, urls, replay_base, budget, deadline, since, until, stop)
+    except OSError as exc:   # the run folder cannot be written: disk full, read-only, gone
+        summary, error = None, explain(exc)
     if error == INTERRUPTED:
         with write_transaction(db):
             finish_run(db, run_id, "interrupted", None, "stopped before the crawl finished")
-        db.close()
         return RunOutcome(source, run_id, "interrupted", LoadCounts(), INTERRUPTED,
                           time.monotonic() - started, kind=kind)
-    summary = summary or {}
+    try:
+        outcome = _load(db, source, conf, run_id, summary or {}, error, out_dir, backfill, kind,
+                        query, targets)
+    except (sqlite3.Error, OSError) as exc:
+        outcome = _record_failed_load(db, db_path, source, run_id, out_dir, exc, kind)
+    outcome.seconds = time.monotonic() - started
+    log.log(logging.WARNING if outcome.status != "ok" else logging.INFO, "%s", outcome.line())
+    return outcome
+
+
+def _load(db, source: str, conf: dict, run_id: int, summary: dict, error: str | None,
+          out_dir: Path, backfill, kind: str, query: str | None = None,
+          targets: list[dict] = ()) -> RunOutcome:
+    """Load the run folder and close the run, in one transaction."""
     errors = summary.get("errors") or ([error] if error else [])
     unchanged = summary.get("unchanged") or []
+    flagged = 0
     with write_transaction(db):
-        counts = save_items(db, run_id, read_jsonl(out_dir / "items.jsonl"))
+        seen = Seen()
+        counts = save_items(db, run_id, read_jsonl(out_dir / "items.jsonl"), seen)
         save_responses(db, run_id, out_dir)
-        reconcile_if_needed(db, changed=bool(counts.inserted or counts.updated))
         if not errors and counts.results == 0 and not unchanged and not summary.get("incremental"):
             errors = ["the source answered but yielded no results"]
+        cleared = 0
+        if not errors and conf.get("listing", True) and not backfill:
+            parsed = set(summary.get("parsed") or ())
+            flagged, cleared = settle_absent(db, source, run_id, seen.results, parsed, "delisted", DELISTED)
+            settle_rejects(db, source, run_id, seen, parsed)
+        reconcile_if_needed(db, changed=bool(counts.inserted or counts.updated or flagged or cleared))
         status = "failed" if errors else "ok"
         message = None
         if errors:
@@ -185,12 +233,9 @@ def crawl_source(db_path: Path, source: str, urls: list[str] | None = None,
             advance_cursor(db, source, query, summary["cursor"])
         if targets:
             record_states(db, source, run_id, target_states(db, run_id, targets, summary))
-        finish_run(db, run_id, status, counts, message, _keep_archive(out_dir))
-    db.close()
-    outcome = RunOutcome(source, run_id, status, counts, message, time.monotonic() - started,
-                         unchanged=len(unchanged), kind=kind)
-    log.log(logging.WARNING if status != "ok" else logging.INFO, "%s", outcome.line())
-    return outcome
+        finish_run(db, run_id, status, counts, message, _keep_archive(out_dir, status))
+    return RunOutcome(source, run_id, status, counts, message, unchanged=len(unchanged), kind=kind,
+                      flagged=flagged)
 
 
 def paper_targets(db, source: str, conf: dict, pages) -> list[dict]:
@@ -218,21 +263,43 @@ def target_states(db, run_id: int, targets: list[dict], summary: dict) -> list[d
     return states
 
 
-def _keep_archive(out_dir: Path) -> str | None:
-    """Tidy the run folder; return the WARC's path, or None when nothing new was archived."""
-    # The parsed items are derived data (the WARC keeps the bytes they came from).
+def _record_failed_load(db, db_path: Path, source: str, run_id: int, out_dir: Path,
+                        exc: BaseException, kind: str) -> RunOutcome:
+    """The load rolled back: drop the run folder (no committed row refers to its bytes, and on
+    a full disk that frees the space) and record the run `failed`, if the database lets us."""
+    message = f"nothing loaded: {explain(exc, db_path)}"
+    shutil.rmtree(out_dir, ignore_errors=True)
+    try:
+        with write_transaction(db):
+            finish_run(db, run_id, "failed", None, message)
+    except (sqlite3.Error, OSError) as again:
+        message += f"; the run could not be recorded either ({explain(again)}): the next run of {source} closes it"
+    return RunOutcome(source, run_id, "failed", LoadCounts(), message, kind=kind)
+
+
+def _keep_archive(out_dir: Path, status: str) -> str | None:
+    """Tidy the run folder; return the WARC's path, or None when nothing new was archived.
+
+    The parsed items are derived data (the WARC keeps the bytes they came from). An ok run
+    that archived nothing new (every response unchanged) keeps no folder at all: its
+    manifest is in `responses`, so a daemon's thousandth unchanged run costs no disk."""
     (out_dir / "items.jsonl").unlink(missing_ok=True)
     warc = out_dir / "responses.warc.gz"
     if warc.exists() and warc.stat().st_size == 0:
         warc.unlink()
-    return str(warc) if warc.exists() else None
+    if warc.exists():
+        return str(warc)
+    if status == "ok":
+        shutil.rmtree(out_dir, ignore_errors=True)
+    return None
 
 
 def crawl(db_path: Path, sources: list[str], urls: list[str] | None = None,
-          replay_dir: str | None = None, timeout: float = DEFAULT_TIMEOUT,
+          replay_dir: str | None = None, budget: float | None = None,
           on_done=None, backfill: tuple[str, str] | None = None,
           stop: threading.Event | None = None) -> list[RunOutcome]:
-    """Crawl `sources` in turn (through a loopback replay server when `replay_dir`)."""
+    """Crawl `sources` in turn (through a loopback replay server when `replay_dir`), each
+    within `budget` seconds (default: its own)."""
     for name in sources:
         get_source(name)  # unknown names fail before anything runs
     prepare_db(db_path)
@@ -244,7 +311,7 @@ def crawl(db_path: Path, sources: list[str], urls: list[str] | None = None,
     with server:
         base = replay_dir if external else (server.base_url if replay_dir else None)
         for name in sources:
-            outcome = crawl_source(db_path, name, urls, base, replay_dir, timeout, backfill, stop)
+            outcome = crawl_source(db_path, name, urls, base, replay_dir, budget, backfill, stop)
             outcomes.append(outcome)
             if on_done:
                 on_done(outcome)

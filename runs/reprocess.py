@@ -21,14 +21,16 @@ from crawler.pages import Follow, Page, PageError, load_pages, run_page
 from crawler.sources import get_source, load_sources
 from db.connect import open_db, write_transaction
 from db.responses import current_responses
+from db.locks import LockHeld, hold
 from db.runs import finish_run, start_run
-from ingest.flags import clear_flags, raise_flags
+from ingest.flags import settle_absent
 from ingest.load import Seen, save_items, settle_rejects
 from ingest.reconcile import reconcile_if_needed
-from runs.crawl import RunOutcome
+from runs.crawl import RunOutcome, run_lock
 from runs.prepare import prepare_db
 
 log = logging.getLogger("sota.reprocess")
+UNDERIVED = "the current code and rules no longer derive this row from the archived response"
 
 
 def reprocessable(db_path: Path) -> list[str]:
@@ -74,7 +76,19 @@ def archived_pages(refs: list[dict], errors: list[str]) -> list[Page]:
 
 def reprocess_source(db_path: Path, source: str, since: str | None = None, stale: bool = False,
                      on_page=None) -> RunOutcome | None:
-    """Derive `source` again from its archive; None when `stale` and nothing is stale."""
+    """Derive `source` again from its archive; None when `stale` and nothing is stale. Refused
+    (status `busy`) while another run of the source holds its lock."""
+    try:
+        with hold(db_path, run_lock(source)):
+            return _reprocess_locked(db_path, source, since, stale, on_page)
+    except LockHeld as exc:
+        outcome = RunOutcome(source, None, "busy", error=f"another run of {source} is under way on this "
+                             f"database (pid {exc.holder.get('pid')}); not started", kind="reprocess")
+        log.warning("%s", outcome.line())
+        return outcome
+
+
+def _reprocess_locked(db_path: Path, source: str, since: str | None, stale: bool, on_page) -> RunOutcome | None:
     started = time.monotonic()
     pages_obj = load_pages(source, get_source(source))
     derived_by = pages_obj.derived_by()
@@ -99,9 +113,9 @@ def reprocess_source(db_path: Path, source: str, since: str | None = None, stale
         with write_transaction(db):
             seen = Seen()
             counts = save_items(db, run_id, items, seen)
-            flagged = flag_underived(db, source, run_id, seen, parsed)
+            flagged, cleared = settle_absent(db, source, run_id, seen.results, parsed, "underived", UNDERIVED)
             settle_rejects(db, source, run_id, seen, parsed)
-            reconcile_if_needed(db, changed=bool(counts.inserted or counts.updated or flagged))
+            reconcile_if_needed(db, changed=bool(counts.inserted or counts.updated or flagged or cleared))
             status = "failed" if errors else "ok"
             message = (errors[0] + (f" (+{len(errors) - 1} more)" if len(errors) > 1 else "")) if errors else None
             finish_run(db, run_id, status, counts, message, None)
@@ -111,18 +125,6 @@ def reprocess_source(db_path: Path, source: str, since: str | None = None, stale
                          kind="reprocess", flagged=flagged)
     log.log(logging.WARNING if errors else logging.INFO, "%s", outcome.line())
     return outcome
-
-
-def flag_underived(db, source: str, run_id: int, seen: Seen, urls: set[str]) -> int:
-    """Flag `underived` the rows read from `urls` that this derivation did not produce; clear
-    the flag on rows it produced again. Baseline rows (no archive) are never touched."""
-    rows = list(db.query("SELECT id, key, archive_url FROM results WHERE source = ? AND baseline IS NULL",
-                         [source]))
-    gone = [r["id"] for r in rows if r["archive_url"] in urls and r["key"] not in seen.results]
-    back = [r["id"] for r in rows if r["key"] in seen.results]
-    clear_flags(db, back, "underived", run_id)
-    return raise_flags(db, gone, "underived", run_id,
-                       "the current code and rules no longer derive this row from the archived response")
 
 
 def reprocess(db_path: Path, sources: list[str] | None = None, since: str | None = None,

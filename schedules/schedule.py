@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from importlib import resources
 from pathlib import Path
 
@@ -18,9 +19,18 @@ class Entry:
     cron: str | None = None
     interval_seconds: float | None = None
     jitter: int | None = None
-    timeout: float = 1800
+    timeout: float | None = None        # the run's budget; None: the source's (crawler/sources.toml)
     misfire_grace_time: int = 3600
     urls: list[str] = field(default_factory=list)
+
+    def period(self, interval_override: float | None = None) -> float:
+        """Seconds between two scheduled runs (a cron entry: the next two fire times from now)."""
+        if interval_override or self.interval_seconds:
+            return float(interval_override or self.interval_seconds)
+        trigger = CronTrigger.from_crontab(self.cron, timezone="UTC")
+        first = trigger.get_next_fire_time(None, datetime.now(timezone.utc))
+        second = trigger.get_next_fire_time(first, first + timedelta(seconds=1))
+        return (second - first).total_seconds()
 
     def trigger(self, interval_override: float | None = None):
         if interval_override:

@@ -62,12 +62,14 @@ def init(db_path):
                    "or from a running mirror server given as http://host:port.")
 @click.option("--url", "urls", multiple=True,
               help="Replace the source's start URLs (repeatable; exactly one SOURCE).")
-@click.option("--timeout", type=float, default=None, help="Seconds before a source's crawl is abandoned.")
+@click.option("--timeout", type=float, default=None,
+              help="Wall-clock budget of each source's run, in seconds (default: the source's own, "
+                   "crawler/sources.toml); a run still going at its end fails.")
 @db_option
 def crawl(sources, replay_dir, urls, timeout, db_path):
     """Crawl SOURCES (default: every default-enabled source) into the database."""
     from crawler.sources import default_sources, load_sources
-    from runs.crawl import DEFAULT_TIMEOUT, crawl as run_crawl
+    from runs.crawl import crawl as run_crawl
 
     path = _db_path(db_path)
     names = list(sources) or default_sources()
@@ -79,8 +81,8 @@ def crawl(sources, replay_dir, urls, timeout, db_path):
         raise click.UsageError("--url needs exactly one SOURCE")
     if replay_dir and not replay_dir.startswith(("http://", "https://")) and not Path(replay_dir).is_dir():
         raise click.UsageError(f"replay directory not found: {replay_dir}")
-    outcomes = run_crawl(path, names, list(urls) or None, replay_dir,
-                         timeout or DEFAULT_TIMEOUT, on_done=_progress(names))
+    outcomes = _db_errors_in_a_line(path, run_crawl, path, names, list(urls) or None, replay_dir,
+                                    timeout, on_done=_progress(names))
     failed = [o.source for o in outcomes if o.status != "ok"]
     if failed:
         click.echo(f"failed: {', '.join(failed)}", err=True)
@@ -97,14 +99,26 @@ def backfill(since, until, replay_dir, timeout, db_path):
     """Walk older arXiv windows (date windows keep paging shallow); the cursor stays put."""
     from datetime import date
 
-    from runs.crawl import DEFAULT_TIMEOUT, crawl as run_crawl
+    from runs.crawl import crawl as run_crawl
 
     path = _db_path(db_path)
     end = (until.date() if until else date.today()).isoformat()
-    outcomes = run_crawl(path, ["arxiv"], None, replay_dir, timeout or DEFAULT_TIMEOUT,
-                         on_done=_progress(["arxiv"]), backfill=(since.date().isoformat(), end))
+    outcomes = _db_errors_in_a_line(path, run_crawl, path, ["arxiv"], None, replay_dir, timeout,
+                                    on_done=_progress(["arxiv"]), backfill=(since.date().isoformat(), end))
     if any(o.status != "ok" for o in outcomes):
         sys.exit(1)
+
+
+def _db_errors_in_a_line(path: Path, fn, *args, **kwargs):
+    """fn(*args, **kwargs), a database or disk error as one line (not a traceback)."""
+    import sqlite3
+
+    from db.connect import explain
+
+    try:
+        return fn(*args, **kwargs)
+    except (sqlite3.Error, OSError) as exc:
+        raise click.ClickException(explain(exc, path)) from None
 
 
 @cli.command()
@@ -247,15 +261,16 @@ def _params(count) -> str:
 @click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="Only results published on or before this date (undated ones stay in).")
 @click.option("--dated-only", is_flag=True, help="Leave out results with no date.")
+@click.option("--include-delisted", is_flag=True, help="Let rows their source no longer lists count.")
 @click.option("--top", type=int, default=20, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
 @db_option
-def leaderboard(dataset, metric, setting, as_of, dated_only, top, fmt, db_path):
+def leaderboard(dataset, metric, setting, as_of, dated_only, include_delisted, top, fmt, db_path):
     """One row per canonical model: best-attested reported value, measured value beside it."""
     from db.queries import LEADERBOARD_KEYS, leaderboard as query
 
     rows = query(_open_existing(db_path), dataset, metric, top, setting,
-                 as_of.date().isoformat() if as_of else None, dated_only)
+                 as_of.date().isoformat() if as_of else None, dated_only, include_delisted)
     _emit(rows, LEADERBOARD_KEYS, fmt, lambda r: (
         f"{r['rank']:>3}  {_number(r['value']):>7} {_number(r['measured']):>7}  {r['model'][:40]:<40} "
         f"{_params(r['params']):>8}  "
@@ -267,13 +282,14 @@ def leaderboard(dataset, metric, setting, as_of, dated_only, top, fmt, db_path):
 @click.option("--metric", default="top1_acc", show_default=True)
 @click.option("--setting", type=click.Choice(_settings()), default=None)
 @click.option("--include-withdrawn", is_flag=True, help="Let flagged (withdrawn) results count.")
+@click.option("--include-delisted", is_flag=True, help="Let rows their source no longer lists count.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
 @db_option
-def progression(dataset, metric, setting, include_withdrawn, fmt, db_path):
+def progression(dataset, metric, setting, include_withdrawn, include_delisted, fmt, db_path):
     """The record-breaking results in date order, from all sources."""
     from db.queries import PROGRESSION_KEYS, progression as query
 
-    rows = query(_open_existing(db_path), dataset, metric, setting, include_withdrawn)
+    rows = query(_open_existing(db_path), dataset, metric, setting, include_withdrawn, include_delisted)
     _emit(rows, PROGRESSION_KEYS, fmt, lambda r: (
         f"{r['published']}  {_number(r['value']):>7}  {r['model'][:48]:<48} {r['source']}"))
 
@@ -415,14 +431,16 @@ replay_option = click.option("--replay", "replay_dir", type=click.Path(file_okay
 @click.option("--interval", type=float, default=None, help="Run every source every N seconds (trials, tests).")
 @replay_option
 @click.option("--log-file", type=click.Path(dir_okay=False), help="Also log to this file (rotating).")
+@click.option("--log-max-bytes", type=click.IntRange(min=1024), default=None,
+              help="Rotate the log file at this size (default 5 MB; 5 old files are kept).")
 @db_option
-def daemon(schedule_file, interval, replay_dir, log_file, db_path):
+def daemon(schedule_file, interval, replay_dir, log_file, log_max_bytes, db_path):
     """Crawl each source on its schedule until SIGTERM/SIGINT (runs in the foreground)."""
-    from schedules.daemon import Daemon, setup_logging
+    from schedules.daemon import LOG_MAX_BYTES, Daemon, setup_logging
 
     path = _db_path(db_path)
     entries = _schedule(schedule_file)
-    setup_logging(log_file)
+    setup_logging(log_file, log_max_bytes or LOG_MAX_BYTES)
     sys.exit(Daemon(path, entries, interval, replay_dir).serve_forever())
 
 
@@ -431,29 +449,38 @@ def daemon(schedule_file, interval, replay_dir, log_file, db_path):
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @db_option
 def status(schedule_file, fmt, db_path):
-    """Per source: the last run (status, counts, when, error) and the next scheduled run."""
-    from datetime import datetime, timezone
-
-    from db.runs import last_runs
+    """Per source: the last run (status, counts, when, error), failures in a row, and the
+    running daemon's next run and backoff (or that no daemon is running)."""
+    from db.locks import holder
+    from db.runs import failure_streak, last_runs, read_jobs
 
     path = _db_path(db_path)
-    runs = last_runs(open_db(path)) if path.exists() else {}
-    now = datetime.now(timezone.utc)
+    db = open_db(path, readonly=True) if path.exists() else None
+    runs, jobs = (last_runs(db), read_jobs(db)) if db else ({}, {})
+    daemon = holder(path, "daemon") if db else None
     rows = []
     for entry in _schedule(schedule_file):
-        run = runs.get(entry.source) or {}
-        nxt = entry.trigger().get_next_fire_time(None, now)
+        run, job = runs.get(entry.source) or {}, jobs.get(entry.source) or {}
+        failures, _ = failure_streak(db, entry.source) if db else (0, None)
         rows.append({"source": entry.source, "last_status": run.get("status"),
                      "last_started": run.get("started"), "last_finished": run.get("finished"),
                      "inserted": run.get("items_inserted"), "updated": run.get("items_updated"),
                      "unchanged": run.get("items_unchanged"), "rejected": run.get("items_rejected"),
-                     "error": run.get("error"), "next_run": nxt.isoformat() if nxt else None})
+                     "error": run.get("error"), "failures_in_a_row": failures,
+                     "daemon": f"running (pid {daemon.get('pid')})" if daemon else "not running",
+                     "next_run": job.get("next_run") if daemon else None,
+                     "backoff_until": job.get("backoff_until") if daemon else None})
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2))
         return
     for r in rows:
         last = f"{r['last_status']} {r['last_started']}" if r["last_started"] else "never run"
-        click.echo(f"{r['source']:<9} {last:<40} next {r['next_run']}" + (f"  — {r['error']}" if r["error"] else ""))
+        nxt = f"next {r['next_run']}" if daemon else "daemon not running"
+        if r["backoff_until"]:
+            nxt += f" (backing off after {r['failures_in_a_row']} failures in a row)"
+        elif r["failures_in_a_row"]:
+            nxt += f" ({r['failures_in_a_row']} failed in a row)"
+        click.echo(f"{r['source']:<9} {last:<40} {nxt}" + (f"  — {r['error']}" if r["error"] else ""))
 
 
 @cli.group()

@@ -14,6 +14,7 @@ same bounds to archived pages (a replay mirror answers any query with the whole 
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from datetime import date, datetime, time, timedelta, timezone
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -128,6 +129,14 @@ class ArxivPages(SourcePages):
         self.newest: datetime | None = None
         self.seen: set[str] = set()
 
+    def budget(self, start: list[str]) -> float:
+        """The base budget plus `budget_seconds_per_page` for each page a query may page
+        through (`budget_pages`, else the first run's initial_max_results / page_size), per
+        query: pages come no faster than one per min_delay_seconds."""
+        pages = int(self.conf.get("budget_pages") or math.ceil(
+            int(self.conf.get("initial_max_results", 1000)) / int(self.conf.get("page_size", 100))))
+        return super().budget(start) + len(start) * pages * float(self.conf.get("budget_seconds_per_page", 20))
+
     def order(self, pages) -> list[Page]:
         # Newest fetch first: a paper seen in several feeds keeps its latest version.
         return sorted(pages, key=lambda p: p.fetched_at, reverse=True)
@@ -164,7 +173,8 @@ class ArxivPages(SourcePages):
         lo, hi = self.window(args)
         entries = list(root.iterfind(f"{ATOM}entry"))
         for number, entry in enumerate(entries):
-            yield from self.entry_items(page, entry, number, lo, hi)
+            yield from self.record(page, etree.tostring(entry, encoding="unicode")[:2000], f"entry {number}",
+                                   self.entry_items(page, entry, number, lo, hi))
         yield from self.next_page(page, root, args, len(entries))
 
     @staticmethod

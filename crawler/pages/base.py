@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from crawler import policy
 from ingest.items import PaperItem, RejectItem, ResultItem, now_iso
 from rules.files import fingerprint
 
@@ -17,6 +18,11 @@ class PageError(ValueError):
     """A response that cannot be read at all (wrong format, truncated, a header that cannot be
     mapped): the whole page fails with this one-line reason. A bad *record* inside a readable
     page is a reject item instead."""
+
+
+# What reading one bad record (a row, an entry) can raise: a wrong type where a string or an
+# object was expected, a missing field, a date or number that does not parse.
+RECORD_ERRORS = (ValueError, TypeError, KeyError, AttributeError, IndexError)
 
 
 @dataclass(frozen=True)
@@ -95,6 +101,13 @@ class SourcePages:
         (a paper with no HTML rendering)."""
         return False
 
+    def budget(self, start: list[str]) -> float:
+        """Wall-clock seconds a run starting from `start` may take (fetch and parse): the
+        registry's `budget_seconds`, else the policy's RUN_BUDGET_SECONDS plus PER_URL_SECONDS
+        for each further start URL."""
+        return float(self.conf.get("budget_seconds")
+                     or policy.RUN_BUDGET_SECONDS + policy.PER_URL_SECONDS * max(0, len(start) - 1))
+
     def order(self, pages: Iterable[Page]) -> list[Page]:
         """Archived pages in the order `parse` needs them (context first)."""
         return sorted(pages, key=lambda p: (not self.context(p.url), p.url))
@@ -112,8 +125,25 @@ class SourcePages:
         return {}
 
     # --- helpers for subclasses -----------------------------------------------------------
-    def reject(self, page: Page, raw: str, reason: str) -> RejectItem:
-        return RejectItem(source=self.source, url=page.url, raw=raw, reason=reason)
+    def reject(self, page: Page, raw: str, reason: str, locator: str | None = None) -> RejectItem:
+        return RejectItem(source=self.source, url=page.url, raw=raw, reason=reason, locator=locator)
+
+    def record(self, page: Page, raw: str, locator: str, items: Iterable) -> Iterator:
+        """The items one record gives (`items`, consumed here), or, when reading it raises, a
+        single reject with the reason and the record's `locator` instead: one bad record never
+        fails its page, and never leaves half of its results behind."""
+        try:
+            out = list(items)
+        except PageError:
+            raise
+        except RECORD_ERRORS as exc:
+            reason = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
+            yield self.reject(page, raw, f"unreadable record: {reason}"[:300], locator)
+            return
+        for out_item in out:
+            if isinstance(out_item, RejectItem) and out_item.locator is None:
+                out_item = replace(out_item, locator=locator)
+            yield out_item
 
     def first_time(self, key: str) -> bool:
         """False for a result key this run already yielded (a row repeated across pages)."""

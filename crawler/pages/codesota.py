@@ -40,43 +40,48 @@ class CodeSotaPages(SourcePages):
         entries = [("pick", pick)] + [(f"runner_up_{i + 1}", e) for i, e in enumerate(data.get("runners_up") or [])]
         for rank, entry in entries:
             evidence = json.dumps({**context, "rank": rank, "entry": entry}, ensure_ascii=False, sort_keys=True)
-            if not isinstance(entry, dict) or not entry.get("model_id"):
-                yield self.reject(page, evidence, f"{rank} without a model_id")
-                continue
-            benchmark = benchmark_id(entry) or benchmark_id(pick) or str(data.get("benchmark") or "")
-            dataset = self.conf["datasets"].get(benchmark.strip().lower())
-            if dataset is None:
-                self.skipped.append(f"{task} {rank} is on benchmark {benchmark or '(none)'!r}")
-                continue
-            metric_name = metric_id(entry, benchmark) or metric_id(pick, benchmark)
-            metric = self.conf["metrics"].get((metric_name or "").strip().lower())
-            if metric is None:
-                yield self.reject(page, evidence, f"unknown metric {metric_name!r} on {benchmark}")
-                continue
-            higher = entry.get("higher_is_better", pick.get("higher_is_better"))
-            if higher is False and metric.endswith("_acc"):
-                yield self.reject(page, evidence, f"{metric_name} marked lower-is-better")
-                continue
-            raw = entry.get("score")
-            try:
-                value = parse_number(raw)
-            except ValueError as exc:
-                yield self.reject(page, evidence, f"score: {exc}")
-                continue
-            published = date_only(entry.get("result_date")) or (
-                date_only(data.get("as_of")) if rank == "pick" else None)
-            key = f"codesota|{task}|{benchmark}|{metric}|{entry['model_id']}"
-            if not self.first_time(key):
-                yield self.reject(page, evidence, f"{entry['model_id']} listed twice")
-                continue
-            self.produced += 1
-            yield ResultItem(
-                source=self.source, key=key,
-                model=str(entry.get("model_name") or entry["model_id"]).strip(), dataset=dataset,
-                metric=metric, value=value, raw_value=str(raw), source_url=page.url,
-                fetched_at=page.fetched_at, evidence=evidence, kind="reported", published=published,
-                locator=f"{rank} (model_id {entry['model_id']})",
-            )
+            locator = f"{rank} (model_id {entry.get('model_id')})" if isinstance(entry, dict) else rank
+            yield from self.record(page, evidence, locator,
+                                   self.entry_items(page, data, pick, task, rank, entry, evidence))
+
+    def entry_items(self, page: Page, data: dict, pick: dict, task: str, rank: str, entry, evidence: str):
+        if not isinstance(entry, dict) or not entry.get("model_id"):
+            yield self.reject(page, evidence, f"{rank} without a model_id")
+            return
+        benchmark = benchmark_id(entry) or benchmark_id(pick) or str(data.get("benchmark") or "")
+        dataset = self.conf["datasets"].get(benchmark.strip().lower())
+        if dataset is None:
+            self.skipped.append(f"{task} {rank} is on benchmark {benchmark or '(none)'!r}")
+            return
+        metric_name = metric_id(entry, benchmark) or metric_id(pick, benchmark)
+        metric = self.conf["metrics"].get((metric_name or "").strip().lower())
+        if metric is None:
+            yield self.reject(page, evidence, f"unknown metric {metric_name!r} on {benchmark}")
+            return
+        higher = entry.get("higher_is_better", pick.get("higher_is_better"))
+        if higher is False and metric.endswith("_acc"):
+            yield self.reject(page, evidence, f"{metric_name} marked lower-is-better")
+            return
+        raw = entry.get("score")
+        try:
+            value = parse_number(raw)
+        except ValueError as exc:
+            yield self.reject(page, evidence, f"score: {exc}")
+            return
+        published = date_only(entry.get("result_date")) or (
+            date_only(data.get("as_of")) if rank == "pick" else None)
+        key = f"codesota|{task}|{benchmark}|{metric}|{entry['model_id']}"
+        if not self.first_time(key):
+            yield self.reject(page, evidence, f"{entry['model_id']} listed twice")
+            return
+        self.produced += 1
+        yield ResultItem(
+            source=self.source, key=key,
+            model=str(entry.get("model_name") or entry["model_id"]).strip(), dataset=dataset,
+            metric=metric, value=value, raw_value=str(raw), source_url=page.url,
+            fetched_at=page.fetched_at, evidence=evidence, kind="reported", published=published,
+            locator=f"{rank} (model_id {entry['model_id']})",
+        )
 
     def finish(self) -> list[str]:
         if not self.produced and self.skipped and not self.errors:

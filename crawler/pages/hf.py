@@ -132,17 +132,22 @@ class HfPages(SourcePages):
         for number, model in enumerate(models):
             results = ci(model, "results")
             if not isinstance(results, list):
-                yield self.reject(page, dump(model), "model-index entry without a results list")
+                yield self.reject(page, dump(model), "model-index entry without a results list",
+                                  f"model-index[{number}]")
                 continue
             name = str(ci(model, "name") or repo).strip()
             for r_number, result in enumerate(results):
-                yield from self.result_items(page, result, model, name, repo,
-                                             f"model-index[{number}].results[{r_number}]")
+                where = f"model-index[{number}].results[{r_number}]"
+                yield from self.record(page, dump(result), where,
+                                       self.result_items(page, result, model, name, repo, where))
         if self.produced == before:
             self.empty.append(repo)
 
     def result_items(self, page: Page, result, model, name, repo, where_in_card: str):
         evidence = dump(result)
+        if not isinstance(result, dict):
+            yield self.reject(page, evidence, f"result is a {type(result).__name__}, not a mapping")
+            return
         task = norm(label(ci(result, "task"), "type", "name")).replace(" ", "-")
         if task not in self.conf["tasks"]:
             return

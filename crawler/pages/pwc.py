@@ -69,11 +69,13 @@ class PwcPages(SourcePages):
             raise PageError(f"not a known leaderboard page (slug {slug!r})")
         dataset, default_setting = known[0], known[1] or None
         for index, row in enumerate(table_rows(page)):
-            yield from self.row_items(page, row, index, slug, dataset, default_setting)
+            evidence = json.dumps(row, ensure_ascii=False, sort_keys=True)
+            yield from self.record(page, evidence, f"evaluation-table-data row {index}",
+                                   self.row_items(page, row, evidence, index, slug, dataset, default_setting))
 
-    def row_items(self, page: Page, row, index: int, slug: str, dataset: str, default_setting):
-        evidence = json.dumps(row, ensure_ascii=False, sort_keys=True)
-        if not isinstance(row, dict) or "row_id" not in row or not row.get("method"):
+    def row_items(self, page: Page, row, evidence: str, index: int, slug: str, dataset: str, default_setting):
+        if not isinstance(row, dict) or "row_id" not in row or not isinstance(row.get("method"), str) \
+                or not row["method"].strip():
             yield self.reject(page, evidence, "row without row_id or method")
             return
         metrics = row.get("metrics") or {}

@@ -9,10 +9,11 @@ until `next` is null, a page is short, or `count` rows have been seen.
 No real response has been recorded: the shapes come from the official client
 (huggingface/pwc-cli). A list response is `{"count", "results"}` (also
 `{"total", "items"}` or a bare list); every row must be an object with `id`,
-`model_name` and a `metrics` object. Anything else fails the page with a
-one-line reason naming what differs, rather than guessing. One result per
-row and metric; metric names map through the registry's `metrics` table
-(unknown → reject, `ignore_metrics` are skipped, `params_metrics` fill `params`).
+`model_name` and a `metrics` object. A row that is not is a reject; a page where
+no row is (the API changed shape) fails with a one-line reason naming what
+differs, rather than guessing. One result per row and metric; metric names map
+through the registry's `metrics` table (unknown → reject, `ignore_metrics` are
+skipped, `params_metrics` fill `params`).
 """
 from __future__ import annotations
 
@@ -106,10 +107,14 @@ class PwcCoPages(SourcePages):
     def parse_search(self, page: Page):
         """Search results → the ImageNet-1K benchmark's first leaderboard page."""
         rows, count, has_next = self.load(page)
-        bad = next((i for i, r in enumerate(rows) if not isinstance(r, dict) or "id" not in r), None)
-        if bad is not None:
-            raise PageError(f"dataset {bad} is not an object with an 'id'")
-        found, error = self.pick_benchmark(rows)
+        good = [r for r in rows if isinstance(r, dict) and "id" in r]
+        for index, row in enumerate(rows):
+            if not (isinstance(row, dict) and "id" in row):
+                yield self.reject(page, json.dumps(row, ensure_ascii=False, sort_keys=True)[:2000],
+                                  "dataset is not an object with an 'id'", f"results[{index}]")
+        if rows and not good:
+            raise PageError("no dataset in the search results is an object with an 'id'")
+        found, error = self.pick_benchmark(good)
         if error:
             raise PageError(error)
         if found is not None:
@@ -143,12 +148,16 @@ class PwcCoPages(SourcePages):
     def parse_evaluations(self, page: Page, dataset_id: str):
         """One leaderboard page → one result per row and metric, then the next page."""
         rows, count, has_next = self.load(page)
-        for i, row in enumerate(rows):
-            error = row_shape_error(row, i)
+        errors = [row_shape_error(row, i) for i, row in enumerate(rows)]
+        if rows and all(errors):
+            raise PageError(errors[0])   # not one readable row: the API changed shape
+        for index, (row, error) in enumerate(zip(rows, errors)):
+            evidence = json.dumps(row, ensure_ascii=False, sort_keys=True)
+            locator = f"results[{index}]" + (f" (id {row['id']})" if not error else "")
             if error:
-                raise PageError(error)
-        for index, row in enumerate(rows):
-            yield from self.row_items(page, row, index, dataset_id)
+                yield self.reject(page, evidence[:2000], error, locator)
+            else:
+                yield from self.record(page, evidence, locator, self.row_items(page, row, evidence, index, dataset_id))
         # A leaderboard URL given with `--url` keeps its own page_size.
         number = query_int(page.url, "page", 1)
         size = query_int(page.url, "page_size", self.page_size)
@@ -158,8 +167,7 @@ class PwcCoPages(SourcePages):
             else:
                 yield Follow(evaluations_url(dataset_id, number + 1, size), always_parse=True)
 
-    def row_items(self, page: Page, row: dict, index: int, dataset_id):
-        evidence = json.dumps(row, ensure_ascii=False, sort_keys=True)
+    def row_items(self, page: Page, row: dict, evidence: str, index: int, dataset_id):
         model = str(row["model_name"] or "").strip()
         if not model:
             yield self.reject(page, evidence, "row with an empty model_name")

@@ -14,16 +14,17 @@ import re
 
 from crawler.pages.base import Page, PageError, SourcePages
 from ingest.items import ResultItem
-from ingest.normalize import parse_number
+from ingest.normalize import date_only, parse_number
 
 YEAR_IN_TITLE = re.compile(r"ILSVRC\s?(\d{4})|Competition (\d{4})", re.I)
 ARXIV_IN_URL = re.compile(r"arxiv\.org/(?:abs|pdf)/(\d{2})(\d{2})\.\d{4,5}")
 
 
 def result_date(row: dict) -> tuple[str | None, str | None]:
-    """(YYYY-MM-DD, precision) for a dump row; (None, None) when nothing dates it."""
+    """(YYYY-MM-DD, precision) for a dump row; (None, None) when nothing dates it; ValueError
+    for a `paper_date` that is not a day."""
     if row.get("paper_date"):
-        return str(row["paper_date"])[:10], "day"
+        return date_only(row["paper_date"]), "day"
     match = YEAR_IN_TITLE.search(row.get("paper_title") or "")
     if match:
         return f"{match.group(1) or match.group(2)}-12-31", "year"
@@ -32,6 +33,16 @@ def result_date(row: dict) -> tuple[str | None, str | None]:
         year, month = 2000 + int(match.group(1)), int(match.group(2))
         return f"{year}-{month:02d}-{calendar.monthrange(year, month)[1]:02d}", "month"
     return None, None
+
+
+def text_field(row: dict, name: str) -> str:
+    """A text field of a dump row, stripped ("" when absent); TypeError when it is not text."""
+    value = row.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} is a {type(value).__name__}, not text")
+    return value.strip()
 
 
 def arxiv_id(url: str) -> str | None:
@@ -64,17 +75,26 @@ class TaskDumpPages(SourcePages):
             dataset_id = self.conf["datasets"].get(name.strip().lower())
             if dataset_id is None:
                 continue
-            for index, row in enumerate((dataset.get("sota") or {}).get("rows") or []):
-                yield from self.row_items(page, row, index, path, name, dataset_id)
+            where = f"{' / '.join(path)} / {name}"
+            sota = dataset.get("sota") or {}
+            rows = sota.get("rows") if isinstance(sota, dict) else None
+            if not isinstance(rows, (list, type(None))) or not isinstance(sota, dict):
+                yield self.reject(page, json.dumps(sota, ensure_ascii=False, sort_keys=True)[:2000],
+                                  "'sota' is not an object with a list of rows", f"{where}: sota")
+                continue
+            for index, row in enumerate(rows or []):
+                evidence = json.dumps(row, ensure_ascii=False, sort_keys=True)
+                yield from self.record(page, evidence, f"{where}: sota.rows[{index}]",
+                                       self.row_items(page, row, evidence, index, path, name, dataset_id))
 
-    def row_items(self, page: Page, row, index: int, path: tuple, dataset_name: str, dataset_id: str):
-        evidence = json.dumps(row, ensure_ascii=False, sort_keys=True)
+    def row_items(self, page: Page, row, evidence: str, index: int, path: tuple, dataset_name: str,
+                  dataset_id: str):
         if not isinstance(row, dict) or not isinstance(row.get("metrics"), dict):
             yield self.reject(page, evidence, "row without metrics")
             return
-        name = (row.get("model_name") or "").strip()
+        name = text_field(row, "model_name")
         flags = "withdrawn" if name.lower() == "withdrawn" else None
-        title = (row.get("paper_title") or "").strip()
+        title = text_field(row, "paper_title")
         if not name or flags:
             # RedditSota leaves names empty and EFF writes "withdrawn": the paper names the model.
             name = title.split(":")[0].strip() or title
@@ -82,7 +102,7 @@ class TaskDumpPages(SourcePages):
             yield self.reject(page, evidence, "row names neither a model nor a paper")
             return
         published, precision = result_date(row)
-        aid = arxiv_id(row.get("paper_url"))
+        aid = arxiv_id(text_field(row, "paper_url"))
         paper = None
         if title or row.get("paper_url"):
             paper = {"id": aid or f"url:{row.get('paper_url') or title}", "arxiv_id": aid,

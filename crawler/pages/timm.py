@@ -57,19 +57,23 @@ class TimmPages(SourcePages):
         if missing:
             raise PageError(f"unexpected CSV header (missing {', '.join(sorted(missing))})")
         for number, line in enumerate(lines[1:], start=2):
-            if not line.strip():
-                continue
-            if "\ufffd" in line:
-                yield self.reject(page, line, "invalid UTF-8 in row")
-                continue
-            cells = next(csv.reader([line]))
-            if len(cells) != len(header):
-                yield self.reject(page, line, f"{len(cells)} cells, header has {len(header)}")
-                continue
-            yield from self.row_items(page, dict(zip(header, cells)), line, number, dataset)
+            if line.strip():
+                yield from self.record(page, line, f"line {number}",
+                                       self.line_items(page, header, line, number, dataset))
 
-    def row_items(self, page: Page, row: dict, line: str, number: int, dataset: str):
+    def line_items(self, page: Page, header: list[str], line: str, number: int, dataset: str):
+        if "\ufffd" in line:
+            yield self.reject(page, line, "invalid UTF-8 in row")
+            return
+        cells = next(csv.reader([line]))
+        if len(cells) != len(header):
+            yield self.reject(page, line, f"{len(cells)} cells, header has {len(header)}")
+            return
+        row = dict(zip(header, cells))
         model = row["model"].strip()
+        if not model:
+            yield self.reject(page, line, "no model name")
+            return
         try:
             resolution = int(parse_number(row["img_size"]))
             params = params_from_millions(row["param_count"])

@@ -4,11 +4,13 @@
 -- re-evaluation (timm) beside it — only of the same trained model: a timm checkpoint shares a
 -- canonical model with a paper's number only when it is that paper's released weights (model_map
 -- reason). family: the browsing level above the model ("ViT-H"). Ranked by the reported value where one exists, else measured.
--- Parameters: :as_of (NULL = no limit; undated results stay in), :dated_only (0/1).
+-- Parameters: :as_of (NULL = no limit; undated results stay in), :dated_only (0/1),
+-- :include_delisted (0/1: rows their source no longer lists count too).
 -- /*filter*/ is replaced by fixed extra conditions (dataset, metric, protocol) by db/views.py.
 WITH scoped AS (
   SELECT * FROM results_canonical
-  WHERE coalesce(flags, '') NOT LIKE '%withdrawn%' AND NOT hidden
+  WHERE coalesce(flags, '') NOT LIKE '%withdrawn%'
+    AND (NOT hidden OR (:include_delisted = 1 AND hidden_by = 'delisted'))
     AND coalesce(role, 'proposed') = 'proposed'   -- a quoted baseline or an ablation makes no row
     AND (:as_of IS NULL OR published IS NULL OR published <= :as_of)
     /*filter*/

@@ -1,10 +1,12 @@
 -- Record-breaking results in date order: each beats every earlier dated result of its
 -- dataset, metric and protocol, from all sources. Results without a date cannot break a
--- record; withdrawn ones are left out unless :include_withdrawn = 1.
+-- record; withdrawn ones are left out unless :include_withdrawn = 1, rows their source no
+-- longer lists unless :include_delisted = 1.
 -- /*filter*/ is replaced by fixed extra conditions (dataset, metric, protocol) by db/views.py.
 WITH scoped AS (
   SELECT * FROM results_canonical
-  WHERE published IS NOT NULL AND NOT hidden AND coalesce(role, 'proposed') = 'proposed'
+  WHERE published IS NOT NULL AND coalesce(role, 'proposed') = 'proposed'
+    AND (NOT hidden OR (:include_delisted = 1 AND hidden_by = 'delisted'))
     AND (:include_withdrawn = 1 OR coalesce(flags, '') NOT LIKE '%withdrawn%')
     /*filter*/
 ),

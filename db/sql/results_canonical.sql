@@ -6,7 +6,7 @@
 -- canonical_key: the trained model (model_map; model_paper_map when the name is used by several
 -- papers, each paper's own model); family: the browsing level above it ("ViT-H").
 -- hidden: the row carries an active flag that takes it off leaderboards (no longer derived from
--- the archive, or no longer listed by its source).
+-- the archive, or no longer listed by its source); hidden_by: which ('underived', 'delisted').
 CREATE VIEW results_canonical AS
 SELECT r.*,
        coalesce(mp.canonical_key, m.canonical_key) AS canonical_key,
@@ -19,7 +19,9 @@ SELECT r.*,
        p.url AS paper_url,
        p.arxiv_id AS arxiv_id,
        EXISTS (SELECT 1 FROM flags f WHERE f.result_id = r.id AND f.cleared_at IS NULL
-               AND f.flag IN ('underived', 'delisted')) AS hidden
+               AND f.flag IN ('underived', 'delisted')) AS hidden,
+       (SELECT group_concat(f.flag, ',') FROM flags f WHERE f.result_id = r.id AND f.cleared_at IS NULL
+               AND f.flag IN ('underived', 'delisted')) AS hidden_by
 FROM results r
 LEFT JOIN papers p ON p.id = r.paper_id
 JOIN model_map m ON m.source = r.source AND m.model = r.model
