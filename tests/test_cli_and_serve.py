@@ -71,9 +71,13 @@ def test_leaderboard_csv_and_table(small_db):
     rows = list(csv.DictReader(io.StringIO(
         sota("leaderboard", "--format", "csv", "--top", "4", db=small_db).stdout)))
     # Default protocol: supervised / fine-tuned; CoCa (frozen) is a linear probe and stays out.
+    # A timm checkpoint no paper row claims is its own model, shown by its timm name (each
+    # pretrained tag is a different trained model: ingest/identity_timm.py).
     assert [(r["rank"], r["model"], r["value"], r["measured"], r["sources"]) for r in rows] == [
-        ("1", "CoCa", "91.0", "", '["pwc"]'), ("2", "EVA-02-L", "", "90.056", '["timm"]'),
-        ("3", "EVA-G", "", "89.79", '["timm"]'), ("4", "ConvNeXt V2-Huge", "", "88.86", '["timm"]')]
+        ("1", "CoCa", "91.0", "", '["pwc"]'),
+        ("2", "eva02_large_patch14_448.mim_m38m_ft_in22k_in1k", "", "90.056", '["timm"]'),
+        ("3", "eva_giant_patch14_560.m30m_ft_in22k_in1k", "", "89.79", '["timm"]'),
+        ("4", "convnextv2_huge.fcmae_ft_in22k_in1k_512", "", "88.86", '["timm"]')]
     linear = json.loads(sota("leaderboard", "--setting", "linear_probe", "--format", "json", db=small_db).stdout)
     assert [(r["model"], r["value"], r["setting"]) for r in linear] == [("CoCa", 90.6, "linear_probe")]
     table = sota("leaderboard", "--top", "1", db=small_db).stdout
