@@ -17,8 +17,10 @@ from db.connect import write_transaction
 # view name -> (sql file, defaults for the file's parameters)
 VIEWS = {
     "results_canonical": ("results_canonical.sql", {}),
-    "leaderboard": ("leaderboard.sql", {"as_of": "NULL", "dated_only": "0"}),
+    "leaderboard": ("leaderboard.sql", {"as_of": "NULL", "dated_only": "0", "extra_data": "NULL",
+                                        "include_flagged": "0"}),
     "progression": ("progression.sql", {"include_withdrawn": "0"}),
+    "conflicts_all": ("conflicts_all.sql", {}),
 }
 
 

@@ -2,12 +2,16 @@
 -- value: the best-attested reported number (lowest tier first: curated leaderboards, then
 -- model cards, then abstract claims; the best of that tier); measured: the best independent
 -- re-evaluation (timm) beside it. Ranked by the reported value where one exists, else measured.
--- Parameters: :as_of (NULL = no limit; undated results stay in), :dated_only (0/1).
+-- Parameters: :as_of (NULL = no limit; undated results stay in), :dated_only (0/1),
+-- :extra_data (NULL = any, 1 = trained with extra data, 0 = without), :include_flagged (0/1: let
+-- withdrawn rows and rows hidden by an active flag count).
+-- flags: the chosen result's active flags (the `flags` table) and its source's own (withdrawn).
 -- /*filter*/ is replaced by fixed extra conditions (dataset, metric, protocol) by db/views.py.
 WITH scoped AS (
   SELECT * FROM results_canonical
-  WHERE coalesce(flags, '') NOT LIKE '%withdrawn%' AND NOT hidden
+  WHERE (:include_flagged = 1 OR (coalesce(flags, '') NOT LIKE '%withdrawn%' AND NOT hidden))
     AND (:as_of IS NULL OR published IS NULL OR published <= :as_of)
+    AND (:extra_data IS NULL OR extra_data = :extra_data)
     /*filter*/
 ),
 rep AS (
@@ -52,7 +56,11 @@ joined AS (
          coalesce(a.n_sources, 0) >= 2 AS confirmed,
          mp.model AS measured_model, mp.resolution AS measured_resolution,
          mp.source_url AS measured_source_url, mp.evidence AS measured_evidence,
-         coalesce(rp.id, mp.id) AS result_id
+         coalesce(rp.id, mp.id) AS result_id,
+         nullif(trim(coalesce(coalesce(rp.flags, mp.flags) || ',', '')
+                     || coalesce((SELECT group_concat(f.flag, ',') FROM flags f
+                                  WHERE f.result_id = coalesce(rp.id, mp.id) AND f.cleared_at IS NULL), ''),
+                     ','), '') AS flags
   FROM grp g
   LEFT JOIN best rp ON rp.dataset = g.dataset AND rp.metric = g.metric
         AND rp.protocol = g.protocol AND rp.canonical_key = g.canonical_key
