@@ -27,6 +27,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from crawler.replay import ReplayServer
 from db.connect import open_db
+from db.logs import formatter
 from db.runs import mark_interrupted
 from runs.crawl import crawl_source
 from runs.prepare import prepare_db
@@ -37,10 +38,11 @@ STOP_GRACE_SECONDS = 8
 
 
 def setup_logging(log_file: str | None) -> None:
-    """One line per event on stderr, and in a rotating file when asked."""
+    """One line per event on stderr, and in a rotating file when asked (db/logs.py's format:
+    timestamps to the second, failures at WARNING and above)."""
     root = logging.getLogger()
     root.setLevel(logging.INFO)
-    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    fmt = formatter()
     if log_file:
         handler = logging.handlers.RotatingFileHandler(log_file, maxBytes=5_000_000, backupCount=5)
         handler.setFormatter(fmt)
