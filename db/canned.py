@@ -71,8 +71,9 @@ def canned_queries() -> dict[str, dict]:
             "title": "Leaderboard",
             "description_html": (
                 "<p>Best reported value per model (curated leaderboards first, then model cards, "
-                "then abstract claims), timm's own measurement beside it; <em>result_id</em> opens "
-                "the paper and the exact evidence. Filters: <code>dataset</code> (imagenet-1k), "
+                "then abstract claims), timm's own measurement beside it; <em>setting</em> is the "
+                "protocol when the source states none; <em>result_id</em> opens the paper and the "
+                "exact evidence. Filters: <code>dataset</code> (imagenet-1k), "
                 f"<code>metric</code> (top1_acc), {setting_help()}; <code>extra_data</code> yes/no; "
                 "<code>as_of</code> YYYY-MM-DD (undated results stay in); <code>include_flagged</code> "
                 f"yes; <code>top</code> (100). Try: {leaderboard_links()}.</p>"),
@@ -80,7 +81,7 @@ def canned_queries() -> dict[str, dict]:
             "hide_sql": True,
             "sql": (
                 "SELECT row_number() OVER (ORDER BY score DESC, model) AS rank,\n"
-                "       model, value AS reported, measured, setting,\n"
+                "       model, value AS reported, measured, coalesce(setting, protocol) AS setting,\n"
                 "       CASE extra_data WHEN 1 THEN coalesce(extra_data_corpus, 'yes') "
                 "WHEN 0 THEN 'no' END AS extra_data,\n"
                 "       params, published AS date,\n"

@@ -1,4 +1,4 @@
--- New state of the art: every record-breaking result (the `progression` view: each beats every
+-- New state of the art: every record-breaking result (the `progression_all` view: each beats every
 -- earlier dated result of its dataset, metric and protocol, from all sources; withdrawn ones
 -- left out), newest first, with the atom_* columns datasette-atom needs for the feed (the web
 -- page hides them; result_id opens the paper and evidence there).
@@ -27,6 +27,6 @@ SELECT p.published AS date,
          || '<p>Source: <a href="' || replace(p.source_url, '"', '%22') || '">'
          || replace(replace(replace(p.source_url, '&', '&amp;'), '<', '&lt;'), '>', '&gt;') || '</a></p>'
          AS atom_content_html
-FROM progression p
+FROM progression_all p
 JOIN results r ON r.id = p.result_id
 ORDER BY p.published DESC, p.dataset, p.metric, p.protocol, p.value DESC
