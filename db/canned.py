@@ -132,9 +132,13 @@ def canned_queries() -> dict[str, dict]:
             "title": "Source health",
             "description_html": (
                 "<p>Per source: the newest crawl run (status, counts, error), when a run last "
-                "succeeded, how many results it holds, and its licence and attribution.</p>"),
+                "succeeded (times in UTC), how many results it holds, and its licence; attribution "
+                "on the <a href=\"/\">home page</a>.</p>"),
             "hide_sql": True,
-            "sql": strip_comments(sql_file("source_health.sql")),
+            "sql": ("SELECT source, status, last_run, last_success, results, inserted, updated,\n"
+                    "       rejected, runs, error, licence\n"
+                    f"FROM (\n{strip_comments(sql_file('source_health.sql'))}\n)\n"
+                    "ORDER BY scheduled DESC, source"),
         },
         "conflicts": {
             "title": "Conflicts between sources",

@@ -8,11 +8,12 @@ Only the HTML changes: JSON, CSV and the Atom feed keep the stored values.
 - JSON lists (papers' authors, categories and links; sources; URLs): plain comma-separated
   text, links as links;
 - long text (abstracts, evidence, errors): its start, opening onto the whole; long URLs: a
-  link with a shortened label.
+  link with a shortened label; timestamps: to the second.
 """
 from __future__ import annotations
 
 import json
+import re
 
 from markupsafe import Markup, escape
 
@@ -24,8 +25,9 @@ RESULT_COLUMNS = {"result_id", "result_a", "result_b"}
 CONFLICT_VALUES = {"value_a", "value_b", "difference"}
 LONG_TEXT = 160       # characters past which a cell folds
 SUMMARY = 48          # characters a folded cell shows
-TITLE = 40            # characters of a paper title a result cell shows
+TITLE = 30            # characters of a paper title a result cell shows
 URL = 60              # characters of a URL a link shows
+TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")
 
 
 def _short(text: str, limit: int) -> str:
@@ -101,6 +103,8 @@ def make_plugin_hook():
             listed = json_list(value) if value.startswith("[") and value.endswith("]") else None
             if listed is not None:
                 return listed
+            if TIMESTAMP.match(value):
+                return formats.when(value)
             if value.startswith(("http://", "https://")) and " " not in value:
                 return _link(value) if len(value) > URL else None
             if len(value) > LONG_TEXT:
