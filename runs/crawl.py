@@ -158,8 +158,10 @@ def crawl_source(db_path: Path, source: str, urls: list[str] | None = None,
         with write_transaction(db):
             finish_run(db, run_id, "interrupted", None, "stopped before the crawl finished")
         db.close()
-        return RunOutcome(source, run_id, "interrupted", LoadCounts(), INTERRUPTED,
-                          time.monotonic() - started, kind=kind)
+        outcome = RunOutcome(source, run_id, "interrupted", LoadCounts(), INTERRUPTED,
+                             time.monotonic() - started, kind=kind)
+        log.warning("%s", outcome.line())   # every run that did not finish ok logs at WARNING
+        return outcome
     summary = summary or {}
     errors = summary.get("errors") or ([error] if error else [])
     unchanged = summary.get("unchanged") or []

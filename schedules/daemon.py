@@ -83,7 +83,7 @@ class Daemon:
         stale = mark_interrupted(db)
         db.close()
         if stale:
-            log.info("marked %d run(s) left running by an earlier process as interrupted", stale)
+            log.warning("marked %d run(s) left running by an earlier process as interrupted", stale)
 
     def run_source(self, entry: Entry) -> None:
         if self.stop.is_set():
