@@ -398,3 +398,20 @@ def fetch_ok(url: str) -> bool:
         return True
     except (urllib.error.URLError, ConnectionError):
         return False
+
+
+def test_charts_draw_one_entry_once(server):
+    """Two sources reporting one entry (an ILSVRC winner in the competition table and in its
+    paper, to different precision) are one point, and the record line steps once for it."""
+    from datasette_dashboards import replace_opts_in_query
+
+    top5 = dashboards()["imagenet-1k"]["charts"]["top5"]
+    rows = get_json(f"{server}/sota.json?" + urllib.parse.urlencode(
+        {"sql": replace_opts_in_query(top5["query"], {"setting": "supervised"}),
+         "setting": "supervised", "_shape": "objects"}))["rows"]
+    pairs = [(a, b) for a in rows for b in rows if a["source"] < b["source"]
+             and a["date"][:4] == b["date"][:4] and abs(a["error"] - b["error"]) <= 0.005]
+    assert not pairs, pairs
+    ilsvrc_2015 = [r for r in rows if r["date"].startswith("2015-12")]
+    assert [(r["model"], r["error"]) for r in ilsvrc_2015] == [("ResNet (ensemble)", 3.57)]
+    assert 3.567 not in {r["record"] for r in rows}     # the record line steps once
