@@ -91,11 +91,16 @@ def make_plugin_hook():
         if database != DATABASE or value in (None, ""):
             return None
         if column in RESULT_COLUMNS and table is None and isinstance(value, int):
+            def read(conn):
+                cursor = conn.execute(card_sql, {"id": value})
+                found = cursor.fetchone()
+                return dict(zip([c[0] for c in cursor.description], found)) if found else None
+
             async def card():
-                rows = (await datasette.get_database(DATABASE).execute(card_sql, {"id": value})).rows
-                if not rows:
-                    return None
-                return result_card(dict(rows[0]), datasette.urls.row(DATABASE, "results", str(value)))
+                # execute_fn: one plain read on Datasette's connection (no per-query time-limit
+                # setup): a page has a card per row
+                found = await datasette.get_database(DATABASE).execute_fn(read)
+                return result_card(found, datasette.urls.row(DATABASE, "results", str(value))) if found else None
             return card()
         if column == "params" or (column in CONFLICT_VALUES and _get(row, "field") == "params"):
             return formats.params(value) if isinstance(value, (int, float)) else None
