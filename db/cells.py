@@ -79,7 +79,7 @@ def result_card(card: dict, row_url: str) -> Markup:
     body.append(Markup("<p>{} {}: {} · {}</p>").format(
         card["source"], card["kind"] or "", _link(card["source_url"]),
         _link(row_url, f"result {card['id']}")))
-    return Markup('<details class="sota-card"><summary>{}</summary>{}</details>').format(
+    return Markup('<details class="sota-card"><summary>{}</summary><div>{}</div></details>').format(
         label, Markup("").join(body))
 
 
