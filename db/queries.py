@@ -11,8 +11,8 @@ from rules import settings
 LEADERBOARD_KEYS = ("rank", "model", "value", "measured", "metric", "dataset", "setting",
                     "extra_data", "extra_data_corpus", "params", "published", "paper_title",
                     "paper_url", "arxiv_id", "sources", "source", "source_url", "evidence",
-                    "confirmed", "confirmations", "confirming_papers", "locator", "protocol",
-                    "measured_model", "measured_resolution", "measured_source_url")
+                    "confirmed", "confirmations", "confirming_papers", "locator", "flags", "protocol",
+                    "measured_model", "measured_resolution", "measured_source_url", "result_id")
 PROGRESSION_KEYS = ("published", "model", "value", "metric", "dataset", "setting", "source",
                     "source_url", "evidence", "date_precision")
 
@@ -28,15 +28,20 @@ def _protocol(setting: str | None) -> str | None:
 
 
 def leaderboard(db: Database, dataset: str, metric: str, top: int = 20, setting: str | None = None,
-                as_of: str | None = None, dated_only: bool = False,
-                include_delisted: bool = False) -> list[dict]:
-    """One row per canonical model and protocol, ranked (see db/sql/leaderboard.sql)."""
+                as_of: str | None = None, dated_only: bool = False, extra_data: bool | None = None,
+                include_flagged: bool = False, include_delisted: bool = False) -> list[dict]:
+    """One row per canonical model and protocol, ranked (see db/sql/leaderboard.sql).
+
+    extra_data: None = any, True / False = only results trained with / without extra data;
+    include_flagged: let withdrawn and flagged-off results count (their flags are shown);
+    include_delisted: let rows their source no longer lists count."""
     protocol = _protocol(setting)
     conditions = ["dataset = :dataset", "metric = :metric"] + (["protocol = :protocol"] if protocol else [])
     sql = f"SELECT * FROM ({query_sql('leaderboard.sql', tuple(conditions))}) ORDER BY score DESC, model LIMIT :top"
     rows = db.query(sql, {"dataset": dataset, "metric": metric, "protocol": protocol,
                           "as_of": as_of, "dated_only": int(dated_only), "top": top,
-                          "include_delisted": int(include_delisted)})
+                          "extra_data": None if extra_data is None else int(extra_data),
+                          "include_flagged": int(include_flagged), "include_delisted": int(include_delisted)})
     out = []
     for rank, row in enumerate(rows, start=1):
         row["rank"] = rank  # one ranking across protocols when --setting all

@@ -6,11 +6,14 @@ daemon writes concurrently), and `add_database(name="sota")` fixes the URL
 whatever the file is called.
 
 What a visitor sees is assembled here from files that each have one home:
-- db/metadata.json: titles, descriptions and facets; the home page's list of sources,
-  licences and attribution is added from crawler/sources.toml;
-- canned queries: the SQL files in db/sql/ (the same ones the CLI and the views use),
-  with Datasette's '' for a missing parameter read as "default" or "no filter";
-- db/dashboards.yml: the datasette-dashboards charts (Vega-Lite specs over SQL);
+- db/metadata.json: titles, descriptions and facets; the home page and /sota add the
+  overview of where to start, and the home page the sources' licences and attribution
+  (the `sources` table, mirrored from crawler/sources.toml);
+- db/canned.py: the canned queries (pages) over the SQL files in db/sql/;
+- db/cells.py: how cells read (a render_cell plugin registered here);
+- db/templates/, db/static/: a canned query's tab title, and a few styles (/assets/sota.css);
+- db/dashboards.yml: the datasette-dashboards charts (Vega-Lite specs over SQL), each
+  source in the same colour in every chart;
 - an Atom feed of new_sota (datasette-atom), which answers an empty feed with 200.
 """
 from __future__ import annotations
@@ -27,124 +30,28 @@ from pathlib import Path
 SQL_TIME_LIMIT_MS = 3000
 MAX_RETURNED_ROWS = 5000   # a chart of every dated ImageNet-1K result needs > 1000 rows
 PLUGIN_NAME = "sota_atom_empty_feed"
-
-# Canned-query conditions: Datasette passes '' for a parameter left empty, so each one
-# falls back to the CLI's default (ImageNet-1K, top-1 accuracy, supervised protocol).
-DATASET = "dataset = coalesce(nullif(:dataset, ''), 'imagenet-1k')"
-METRIC = "metric = coalesce(nullif(:metric, ''), 'top1_acc')"
-# A setting names its protocol through rule_protocols (rules/settings.toml); '' is the
-# unstated setting's protocol; a protocol's own name, or 'all', also works.
-SETTING = ("(nullif(:setting, '') = 'all' OR protocol = coalesce("
-           "(SELECT protocol FROM rule_protocols WHERE setting = coalesce(nullif(:setting, ''), '')), "
-           ":setting))")
+CELLS_PLUGIN = "sota_cells"
+ASSETS = "assets"          # /assets/sota.css: db/static
+HERE = Path(__file__).resolve().parent
 
 
-def setting_help() -> str:
-    from rules import settings
+def _read(db_path: Path, sql: str) -> list[dict]:
+    from db.connect import open_db
 
-    return (f"setting: a setting or protocol — empty for {settings.protocol_of(None)} "
-            f"(fine-tuned, from scratch or unstated), {', '.join(p for p in settings.protocols()[1:])}, "
-            "or all")
-
-
-def canned_queries() -> dict[str, dict]:
-    from db.views import bind, query_sql, sql_file, strip_comments
-
-    leaderboard = bind(strip_comments(query_sql("leaderboard.sql", (DATASET, METRIC, SETTING))),
-                        {"as_of": "nullif(:as_of, '')", "dated_only": "0", "include_delisted": "0"})
-    progression = bind(strip_comments(query_sql("progression.sql", (DATASET, METRIC, SETTING))),
-                        {"include_withdrawn": "0", "include_delisted": "0"})
-    return {
-        "leaderboard": {
-            "title": "Leaderboard",
-            "description": (
-                "One row per canonical model, ranked: the best-attested reported value (curated "
-                "leaderboards first, then model cards, then abstract claims) beside the best "
-                "independent measurement (timm), with the paper, every source that has it and the "
-                "exact evidence text. Parameters: dataset (default imagenet-1k), metric (default "
-                f"top1_acc), {setting_help()}; as_of (YYYY-MM-DD: only results published by then; "
-                "undated ones stay in); top (rows, default 100). From db/sql/leaderboard.sql."),
-            "params": ["dataset", "metric", "setting", "as_of", "top"],
-            "hide_sql": True,
-            "sql": (
-                "SELECT row_number() OVER (ORDER BY score DESC, model) AS rank,\n"
-                "       model, value AS reported_value, measured AS measured_value, params,\n"
-                "       CASE extra_data WHEN 1 THEN 'yes' WHEN 0 THEN 'no' END AS extra_data,\n"
-                "       extra_data_corpus, paper_title AS paper, paper_url, published AS date,\n"
-                "       (SELECT group_concat(value, ', ') FROM json_each(sources)) AS sources,\n"
-                "       source_url, evidence, CASE WHEN confirmed THEN 'yes' ELSE 'no' END AS confirmed,\n"
-                "       setting, protocol, dataset, metric, measured_model, measured_source_url,\n"
-                "       measured_evidence, result_id\n"
-                f"FROM (\n{leaderboard}\n)\n"
-                "ORDER BY score DESC, model\n"
-                "LIMIT CAST(coalesce(nullif(:top, ''), '100') AS INTEGER)"),
-        },
-        "progression": {
-            "title": "Progression of the record",
-            "description": (
-                "Record-breaking results in date order: each beats every earlier dated result of "
-                "its dataset, metric and protocol, from all sources (undated results cannot break a "
-                "record; withdrawn ones are left out). Parameters: dataset (default imagenet-1k), "
-                f"metric (default top1_acc), {setting_help()}. From db/sql/progression.sql."),
-            "params": ["dataset", "metric", "setting"],
-            "hide_sql": True,
-            "sql": (
-                "SELECT published AS date, model, value, metric, dataset, protocol, setting, source,\n"
-                "       paper_title AS paper, paper_url, source_url, evidence, date_precision,\n"
-                "       flags, result_id\n"
-                f"FROM (\n{progression}\n)\n"
-                "ORDER BY dataset, metric, protocol, published"),
-        },
-        "new_sota": {
-            "title": "New state of the art",
-            "description": (
-                "Every result that beat the previous best for its dataset, metric and protocol, "
-                "newest first; also an Atom feed (/sota/new_sota.atom). From db/sql/new_sota.sql."),
-            "hide_sql": True,
-            "sql": strip_comments(sql_file("new_sota.sql")),
-        },
-        "recent_claims": {
-            "title": "Recent arXiv claims",
-            "description": (
-                "Accuracy claims extracted from arXiv abstracts in the 7 days up to as_of "
-                "(YYYY-MM-DD; empty = the newest claim's date), with the exact evidence text and "
-                "the extraction's confidence. From db/sql/recent_claims.sql."),
-            "params": ["as_of"],
-            "sql": strip_comments(sql_file("recent_claims.sql")),
-        },
-        "source_health": {
-            "title": "Source health",
-            "description": (
-                "Per source: the newest crawl run (status, counts, error), when a run last "
-                "succeeded, how many results it holds, and its licence and attribution. "
-                "From db/sql/source_health.sql."),
-            "sql": strip_comments(sql_file("source_health.sql")),
-        },
-        "conflicts": {
-            "title": "Conflicts between sources",
-            "description": (
-                "Where two sources give different values for the same canonical model, dataset, "
-                "metric and protocol, the largest gaps first, with both evidence texts. "
-                "Parameter: dataset (empty = all). From db/sql/conflicts.sql."),
-            "params": ["dataset"],
-            "sql": strip_comments(sql_file("conflicts.sql")),
-        },
-    }
+    db = open_db(db_path, readonly=True)
+    try:
+        return list(db.query(sql))
+    finally:
+        db.close()
 
 
-def sources_html(db_path: Path) -> str:
+def sources_html(registry: list[dict]) -> str:
     """The home page's table of sources with licence and attribution, from the `sources`
     table (mirrored from crawler/sources.toml at every run)."""
-    from db.connect import open_db
 
     def cell(text: str) -> str:
         return f"<td>{html.escape(text or '')}</td>"
 
-    db = open_db(db_path, readonly=True)
-    try:
-        registry = list(db.query("SELECT * FROM sources ORDER BY rowid"))
-    finally:
-        db.close()
     rows = []
     for conf in registry:
         url = conf.get("url") or ""
@@ -157,26 +64,70 @@ def sources_html(db_path: Path) -> str:
             "<table><thead><tr><th>source</th><th>what</th><th>licence</th><th>attribution</th>"
             "<th>crawled by default</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
             "<p>When each source last ran and last succeeded, with its counts and error: "
-            "<a href=\"/sota/source_health\">source health</a>.</p>"
-            "<p>Canned queries: <a href=\"/sota/leaderboard\">leaderboard</a>, "
-            "<a href=\"/sota/progression\">progression</a>, <a href=\"/sota/new_sota\">new SOTA</a> "
-            "(<a href=\"/sota/new_sota.atom\">Atom feed</a>), <a href=\"/sota/recent_claims\">recent "
-            "arXiv claims</a>, <a href=\"/sota/conflicts\">conflicts</a>. Charts: "
-            "<a href=\"/-/dashboards\">dashboards</a>. Full-text search of paper titles and "
-            "abstracts: <a href=\"/sota/papers\">papers</a>.</p>")
+            "<a href=\"/sota/source_health\">source health</a>.</p>")
 
 
-def dashboards() -> dict:
+def overview_html() -> str:
+    """Where to start: the pages that answer the usual questions (home page and /sota)."""
+    from db.canned import leaderboard_links
+
+    return (
+        "<ul class=\"sota-start\">"
+        "<li><strong>Best result today</strong>: the <a href=\"/sota/leaderboard\">leaderboard</a>"
+        f" — {leaderboard_links()}.</li>"
+        "<li><strong>How we got here</strong>: <a href=\"/sota/progression\">progression of the "
+        "record</a>, <a href=\"/sota/new_sota\">new state of the art</a> (<a "
+        "href=\"/sota/new_sota.atom\">Atom feed</a>), <a href=\"/-/dashboards/imagenet-1k\">"
+        "ImageNet-1K charts</a>.</li>"
+        "<li><strong>How sure</strong>: <a href=\"/sota/conflicts\">conflicts between sources</a>, "
+        "<a href=\"/sota/recent_claims\">recent arXiv claims</a>, <a "
+        "href=\"/sota/source_health\">source health</a>.</li>"
+        "<li><strong>Everything</strong>: <a href=\"/sota/results\">every result</a>, <a "
+        "href=\"/sota/papers\">papers</a> (full-text search), <a href=\"/-/dashboards\">"
+        "dashboards</a>, <a href=\"/sota\">every table and view</a>.</li></ul>")
+
+
+def dashboards(sources: list[str] | None = None) -> dict:
+    """db/dashboards.yml; with `sources` (registry order), every chart coloured by source
+    gives each source the same colour."""
     import yaml
 
-    return yaml.safe_load(resources.files("db").joinpath("dashboards.yml").read_text("utf-8"))
+    config = yaml.safe_load(resources.files("db").joinpath("dashboards.yml").read_text("utf-8"))
+    if sources:
+        for dash in config.values():
+            for chart in dash.get("charts", {}).values():
+                for encoding in _encodings(chart.get("display") or {}):
+                    color = encoding.get("color")
+                    if isinstance(color, dict) and color.get("field") == "source":
+                        color["scale"] = {**color.get("scale", {}), "domain": sources}
+    return config
+
+
+def _encodings(spec: dict):
+    """Every `encoding` of a Vega-Lite spec and its layers."""
+    if isinstance(spec.get("encoding"), dict):
+        yield spec["encoding"]
+    for layer in spec.get("layer") or []:
+        yield from _encodings(layer)
 
 
 def metadata(db_path: Path) -> dict:
+    from db.canned import canned_queries
+
     meta = json.loads(resources.files("db").joinpath("metadata.json").read_text("utf-8"))
-    meta["description_html"] = meta.get("description_html", "") + sources_html(db_path)
-    meta["databases"]["sota"]["queries"] = canned_queries()
-    meta.setdefault("plugins", {})["datasette-dashboards"] = dashboards()
+    registry = _read(db_path, "SELECT * FROM sources ORDER BY rowid")
+    meta["description_html"] = meta.get("description_html", "") + overview_html() + sources_html(registry)
+    sota = meta["databases"]["sota"]
+    sota["description_html"] = sota.get("description_html", "") + overview_html()
+    sota["queries"] = canned_queries()
+    # Datasette routes /sota/NAME to the canned query NAME: a table or view of that name would
+    # be listed with a link that opens the query. List it only under its own name (views such
+    # as conflicts_all give a shadowed table's rows another one).
+    names = {r["name"] for r in _read(db_path, "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
+    for name in names & set(sota["queries"]):
+        sota["tables"].setdefault(name, {})["hidden"] = True
+    meta.setdefault("plugins", {})["datasette-dashboards"] = dashboards([r["name"] for r in registry])
+    meta["extra_css_urls"] = [f"/{ASSETS}/sota.css"]
     return meta
 
 
@@ -221,6 +172,12 @@ def _register_plugins() -> None:
     from datasette import hookimpl
     from datasette.plugins import pm
 
+    if pm.get_plugin(CELLS_PLUGIN) is None:
+        from db.cells import make_plugin_hook
+
+        cells = types.ModuleType(CELLS_PLUGIN)
+        cells.render_cell = hookimpl(make_plugin_hook())
+        pm.register(cells, name=CELLS_PLUGIN)
     if pm.get_plugin(PLUGIN_NAME) is not None:
         return
     try:
@@ -247,6 +204,8 @@ def build_app(db_path: Path, allow_sql: bool = True):
         meta["allow_sql"] = False
     ds = Datasette(
         metadata=meta,
+        template_dir=str(HERE / "templates"),
+        static_mounts=[(ASSETS, str(HERE / "static"))],
         settings={"sql_time_limit_ms": SQL_TIME_LIMIT_MS, "allow_download": False,
                   "max_returned_rows": MAX_RETURNED_ROWS},
     )
@@ -257,7 +216,11 @@ def build_app(db_path: Path, allow_sql: bool = True):
 
 
 def main(argv: list[str] | None = None) -> int:
+    import logging
+
     import uvicorn
+
+    from db.logs import DATE_FORMAT, LOG_FORMAT, DroppedClientFilter
 
     parser = argparse.ArgumentParser(prog="python -m db.serve")
     parser.add_argument("db", type=Path)
@@ -265,10 +228,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8001)
     parser.add_argument("--no-sql", action="store_true")
     args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format=LOG_FORMAT, datefmt=DATE_FORMAT)
+    logging.getLogger("asyncio").addFilter(DroppedClientFilter())
     ds = build_app(args.db, allow_sql=not args.no_sql)
     # As `datasette serve` does: plugins' startup hooks run before the first request.
     asyncio.new_event_loop().run_until_complete(ds.invoke_startup())
-    uvicorn.run(ds.app(), host=args.host, port=args.port, log_level="warning")
+    # log_config=None: uvicorn's own lines go through the format above.
+    uvicorn.run(ds.app(), host=args.host, port=args.port, log_level="warning", log_config=None)
     return 0
 
 

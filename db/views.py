@@ -14,13 +14,18 @@ from sqlite_utils import Database
 
 from db.connect import write_transaction
 
-# view name -> (sql file, defaults for the file's parameters)
+# view name -> (sql file, defaults for the file's parameters). Names never equal a canned
+# query's (db/canned.py): Datasette would route the view's page to the query.
 VIEWS = {
     "results_canonical": ("results_canonical.sql", {}),
-    "leaderboard": ("leaderboard.sql", {"as_of": "NULL", "dated_only": "0", "include_delisted": "0"}),
-    "progression": ("progression.sql", {"include_withdrawn": "0", "include_delisted": "0"}),
+    "progression_all": ("progression.sql", {"include_withdrawn": "0", "include_delisted": "0"}),
+    "conflicts_all": ("conflicts_all.sql", {}),
     "failure_streaks": ("failure_streaks.sql", {}),
 }
+# Views of earlier versions, dropped when found: `leaderboard` and `progression` were listed
+# under the canned queries' names (their pages opened the queries); every leaderboard at once
+# takes longer than a page may (the Leaderboard query and `sota leaderboard` rank one at a time).
+RETIRED_VIEWS = ("leaderboard", "progression")
 
 
 def sql_file(name: str) -> str:
@@ -56,9 +61,10 @@ def ensure_views(db: Database) -> list[str]:
     """Create or replace every view whose SQL changed; return the names written."""
     stored = dict(db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'view'").fetchall())
     changed = [v for v in VIEWS if stored.get(v) != view_sql(v)]
-    if changed:
+    retired = [v for v in RETIRED_VIEWS if v in stored]
+    if changed or retired:
         with write_transaction(db):
-            for view in reversed(list(VIEWS)):  # dependants first
+            for view in retired + list(reversed(list(VIEWS))):  # dependants first
                 if view in stored:
                     db.execute(f"DROP VIEW {view}")
             for view in VIEWS:

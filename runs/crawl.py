@@ -194,8 +194,10 @@ def _run(db, db_path: Path, source: str, urls, replay_base, replay_dir, budget, 
     if error == INTERRUPTED:
         with write_transaction(db):
             finish_run(db, run_id, "interrupted", None, "stopped before the crawl finished")
-        return RunOutcome(source, run_id, "interrupted", LoadCounts(), INTERRUPTED,
-                          time.monotonic() - started, kind=kind)
+        outcome = RunOutcome(source, run_id, "interrupted", LoadCounts(), INTERRUPTED,
+                             time.monotonic() - started, kind=kind)
+        log.warning("%s", outcome.line())   # every run that did not finish ok logs at WARNING
+        return outcome
     try:
         outcome = _load(db, source, conf, run_id, summary or {}, error, out_dir, backfill, kind,
                         query, targets)

@@ -33,6 +33,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from crawler.replay import ReplayServer
 from db.connect import explain, open_db
+from db.logs import formatter
 from db.locks import LockHeld, hold, holder
 from db.runs import failure_streak, mark_interrupted, write_jobs
 from runs.crawl import crawl_source, run_lock
@@ -49,10 +50,11 @@ LOG_BACKUPS = 5   # the log file and its backups never take more than LOG_MAX_BY
 
 
 def setup_logging(log_file: str | None, max_bytes: int = LOG_MAX_BYTES) -> None:
-    """One line per event on stderr, and in a size-capped rotating file when asked."""
+    """One line per event on stderr, and in a size-capped rotating file when asked (db/logs.py's
+    format: timestamps to the second, failures at WARNING and above)."""
     root = logging.getLogger()
     root.setLevel(logging.INFO)
-    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    fmt = formatter()
     if log_file:
         handler = logging.handlers.RotatingFileHandler(log_file, maxBytes=max_bytes, backupCount=LOG_BACKUPS)
         handler.setFormatter(fmt)
@@ -94,7 +96,7 @@ class Daemon:
         stale = mark_interrupted(db, self._not_running(db))
         db.close()
         if stale:
-            log.info("marked %d run(s) left running by an earlier process as interrupted", stale)
+            log.warning("marked %d run(s) left running by an earlier process as interrupted", stale)
 
     def _not_running(self, db) -> list[str]:
         """Sources with runs left `running` whose run lock nobody holds (their process is gone;

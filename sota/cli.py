@@ -12,6 +12,8 @@ from pathlib import Path
 import click
 
 from db.connect import open_db, resolve_db_path, write_transaction
+from sota import checks
+from sota.output import Col, emit, format_option, params, when
 
 db_option = click.option(
     "--db", "db_path", type=click.Path(dir_okay=False), default=None,
@@ -28,7 +30,21 @@ def _db_path(db_path: str | None) -> Path:
     return path
 
 
-@click.group()
+class OneLineErrors(click.Group):
+    """Usage errors of a command (a bad option value, a missing argument) as one line naming
+    the command's --help, like the commands' own errors (sota/checks.py)."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            if exc.ctx is not None:
+                exc.message = f"{exc.message} (see '{exc.ctx.command_path} --help')"
+                exc.ctx = None
+            raise
+
+
+@click.group(cls=OneLineErrors)
 @click.version_option(package_name="sota-tracker")
 @click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
               help="Database file for every command (default: $SOTA_DB, else ./sota.db).")
@@ -38,7 +54,11 @@ def _db_path(db_path: str | None) -> Path:
 @click.pass_context
 def cli(ctx, db_path, rules_dir):
     """sota-tracker: state-of-the-art results with provenance (ImageNet-1K first)."""
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    from db.logs import ConsoleFormatter
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(ConsoleFormatter())
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
     ctx.obj = {"db": db_path}
     if rules_dir:  # children (crawls, the daemon's runs) read the same rules
         os.environ["SOTA_RULES"] = str(Path(rules_dir).resolve())
@@ -47,8 +67,8 @@ def cli(ctx, db_path, rules_dir):
 @cli.command()
 @db_option
 def init(db_path):
-    """Create or upgrade the database (idempotent)."""
-    path = _db_path(db_path)
+    """Create or upgrade the database file (idempotent; its directory must exist)."""
+    path = checks.creatable_db(_db_path(db_path))
     from runs.prepare import prepare_db
 
     applied = prepare_db(path)
@@ -71,22 +91,26 @@ def crawl(sources, replay_dir, urls, timeout, db_path):
     from crawler.sources import default_sources, load_sources
     from runs.crawl import crawl as run_crawl
 
-    path = _db_path(db_path)
+    path = checks.creatable_db(_db_path(db_path))
     names = list(sources) or default_sources()
-    unknown = [n for n in names if n not in load_sources()]
-    if unknown:
-        raise click.UsageError(f"unknown source(s): {', '.join(unknown)} "
-                               f"(known: {', '.join(load_sources())})")
+    _known_sources(names)
     if urls and len(names) != 1:
-        raise click.UsageError("--url needs exactly one SOURCE")
+        raise checks.BadInput("--url needs exactly one SOURCE")
     if replay_dir and not replay_dir.startswith(("http://", "https://")) and not Path(replay_dir).is_dir():
-        raise click.UsageError(f"replay directory not found: {replay_dir}")
+        raise checks.BadInput(f"replay directory not found: {replay_dir}")
     outcomes = _db_errors_in_a_line(path, run_crawl, path, names, list(urls) or None, replay_dir,
                                     timeout, on_done=_progress(names))
     failed = [o.source for o in outcomes if o.status != "ok"]
     if failed:
         click.echo(f"failed: {', '.join(failed)}", err=True)
         sys.exit(1)
+
+
+def _known_sources(names) -> None:
+    from crawler.sources import load_sources
+
+    for name in names:
+        checks.one_of("source", name, load_sources())
 
 
 @cli.command()
@@ -101,7 +125,7 @@ def backfill(since, until, replay_dir, timeout, db_path):
 
     from runs.crawl import crawl as run_crawl
 
-    path = _db_path(db_path)
+    path = checks.creatable_db(_db_path(db_path))
     end = (until.date() if until else date.today()).isoformat()
     outcomes = _db_errors_in_a_line(path, run_crawl, path, ["arxiv"], None, replay_dir, timeout,
                                     on_done=_progress(["arxiv"]), backfill=(since.date().isoformat(), end))
@@ -130,63 +154,59 @@ def _db_errors_in_a_line(path: Path, fn, *args, **kwargs):
 @db_option
 def reprocess(sources, since, stale, db_path):
     """Derive SOURCES' rows again (default: all) from the archive, offline, with today's code and rules."""
-    from crawler.sources import load_sources
-    from runs.reprocess import reprocess as run_reprocess
+    from runs.reprocess import reprocess as run_reprocess, reprocessable
 
-    path = _db_path(db_path)
-    if not path.exists():
-        raise click.ClickException(f"no database at {path}: nothing to reprocess")
-    unknown = [n for n in sources if n not in load_sources()]
-    if unknown:
-        raise click.UsageError(f"unknown source(s): {', '.join(unknown)} (known: {', '.join(load_sources())})")
-    outcomes = run_reprocess(path, list(sources) or None, since.date().isoformat() if since else None,
-                             stale, on_page=_page_ticker(), on_done=_skipped_line(stale))
+    path = checks.existing_db(_db_path(db_path))
+    _known_sources(sources)
+    names = list(sources) or reprocessable(path)
+    bar = _bar(len(names), "reprocessing")
+    pages = [0]
+
+    def on_page(page):
+        pages[0] += 1
+        if bar and pages[0] % 50 == 0:
+            bar.label = f"reprocessing: {pages[0]} archived responses read"
+            bar.render_progress()
+
+    def on_done(name, outcome):
+        if bar:
+            bar.update(1)
+        if outcome is None and stale:
+            click.echo(f"{name}: nothing stale", err=True)
+
+    outcomes = run_reprocess(path, names, since.date().isoformat() if since else None,
+                             stale, on_page=on_page, on_done=on_done)
+    if bar:
+        bar.render_finish()
     if any(o.status != "ok" for o in outcomes):
         sys.exit(1)
 
 
-def _page_ticker():
-    """On a terminal, a spinner-like count of archived responses read (quiet when piped)."""
-    if not sys.stderr.isatty():
+def _bar(length: int, label: str):
+    """A progress bar on stderr when it is a terminal; None (quiet) when piped."""
+    if not sys.stderr.isatty() or length < 1:
         return None
-    count = [0]
-
-    def tick(page):
-        count[0] += 1
-        click.echo(f"\rreprocess: {count[0]} archived responses read", err=True, nl=False)
-    return tick
-
-
-def _skipped_line(stale: bool):
-    def done(name, outcome):
-        if sys.stderr.isatty():
-            click.echo("", err=True)
-        if outcome is None and stale:
-            click.echo(f"{name}: nothing stale", err=True)
-    return done
+    return click.progressbar(length=length, label=label, file=sys.stderr)
 
 
 @cli.command("rules")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@format_option()
 def rules_command(fmt):
     """List the rule files in effect (packaged and override) with their SHA-256."""
     from rules.files import in_effect, override_dir
 
     rows = [{"rule": f.name, "origin": f.origin, "sha256": f.sha256, "path": str(f.path)} for f in in_effect()]
-    if fmt == "json":
-        click.echo(json.dumps(rows, indent=2))
-        return
-    where = override_dir()
-    click.echo(f"override directory: {where if where else '(none: set --rules DIR or $SOTA_RULES)'}")
-    for r in rows:
-        click.echo(f"{r['rule']:<9} {r['origin']:<9} {r['sha256'][:16]}  {r['path']}")
+    if fmt == "table":
+        where = override_dir()
+        click.echo(f"override directory: {where if where else '(none: set --rules DIR or $SOTA_RULES)'}", err=True)
+    emit(rows, [Col("rule"), Col("origin"), Col("sha256", show=lambda v: v[:16]), Col("path")], fmt)
 
 
 def _progress(names: list[str]):
     """A progress bar over sources on a terminal (the log prints each run's line either way)."""
-    if not sys.stderr.isatty():
+    bar = _bar(len(names), "crawling")
+    if bar is None:
         return None
-    bar = click.progressbar(length=len(names), label="crawling", file=sys.stderr)
 
     def done(outcome):
         bar.update(1)
@@ -196,124 +216,126 @@ def _progress(names: list[str]):
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@format_option()
 @db_option
 def sources(fmt, db_path):
     """List the sources with their URL, licence and last run."""
     from crawler.sources import load_sources
     from db.runs import last_runs
 
-    path = _db_path(db_path)
-    runs = last_runs(open_db(path)) if path.exists() else {}
+    runs = last_runs(_open_existing(db_path))
     rows = []
     for name, conf in load_sources().items():
         run = runs.get(name) or {}
         rows.append({"name": name, "url": conf.get("url"), "licence": conf.get("licence"),
                      "default": bool(conf.get("default")), "last_run": run.get("started"),
                      "last_status": run.get("status"), "last_error": run.get("error")})
-    if fmt == "json":
-        click.echo(json.dumps(rows, indent=2))
-        return
-    for r in rows:
-        last = f"{r['last_status']} at {r['last_run']}" if r["last_run"] else "never run"
-        click.echo(f"{r['name']:<8} {r['licence']:<13} {last:<40} {r['url']}")
-
-
-def _settings() -> list[str]:
-    from rules import settings
-
-    return sorted(set(settings.names()) | set(settings.protocols()) | {settings.ALL})
+    emit(rows, [Col("name", "source"), Col("licence"), Col("default", "scheduled"),
+                Col("last_status", "last run"), Col("last_run", "started (UTC)", when), Col("url")], fmt)
 
 
 def _open_existing(db_path: str | None):
-    path = _db_path(db_path)
-    if not path.exists():
-        raise click.ClickException(f"no database at {path}: run `sota init` and `sota crawl` first")
-    return open_db(path)
+    return open_db(checks.existing_db(_db_path(db_path)))
 
 
-def _emit(rows: list[dict], keys: tuple[str, ...], fmt: str, table_line) -> None:
-    if fmt == "json":
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
-    elif fmt == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=keys, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows({k: json.dumps(v) if isinstance(v, list) else v for k, v in r.items()}
-                         for r in rows)
-    else:
-        for r in rows:
-            click.echo(table_line(r))
+def _check_scope(db, dataset: str | None, metric: str | None, setting: str | None) -> None:
+    """Unknown dataset, metric or setting: one line with the known ones, before any query."""
+    checks.one_of("dataset", dataset, checks.known_datasets(db))
+    checks.one_of("metric", metric, checks.known_metrics(db))
+    checks.one_of("setting", setting, checks.known_settings())
 
 
-def _number(value) -> str:
-    return "-" if value is None else f"{value:.3f}"
-
-
-def _params(count) -> str:
-    return "-" if not count else f"{count / 1e6:,.0f}M"
+SETTING_HELP = ("Protocol to compare: a setting or protocol of rules/settings.toml (default: "
+                "end-to-end supervised/fine-tuned; 'all' mixes them).")
 
 
 @cli.command()
 @click.option("--dataset", default="imagenet-1k", show_default=True)
 @click.option("--metric", default="top1_acc", show_default=True)
-@click.option("--setting", type=click.Choice(_settings()), default=None,
-              help="Protocol to compare (default: end-to-end supervised/fine-tuned; 'all' mixes them).")
+@click.option("--setting", default=None, help=SETTING_HELP)
+@click.option("--extra-data", "extra_data", type=click.Choice(["yes", "no"]), default=None,
+              help="Only results trained with (yes) or without (no) extra data (default: both).")
 @click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="Only results published on or before this date (undated ones stay in).")
 @click.option("--dated-only", is_flag=True, help="Leave out results with no date.")
 @click.option("--include-delisted", is_flag=True, help="Let rows their source no longer lists count.")
-@click.option("--top", type=int, default=20, show_default=True)
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
+@click.option("--include-flagged", is_flag=True,
+              help="Let withdrawn and flagged-off results count (their flags are shown).")
+@click.option("--top", type=click.IntRange(min=1), default=20, show_default=True)
+@format_option()
 @db_option
-def leaderboard(dataset, metric, setting, as_of, dated_only, include_delisted, top, fmt, db_path):
+def leaderboard(dataset, metric, setting, extra_data, as_of, dated_only, include_delisted, include_flagged,
+                top, fmt, db_path):
     """One row per canonical model: best-attested reported value, measured value beside it."""
     from db.queries import LEADERBOARD_KEYS, leaderboard as query
 
-    rows = query(_open_existing(db_path), dataset, metric, top, setting,
-                 as_of.date().isoformat() if as_of else None, dated_only, include_delisted)
-    _emit(rows, LEADERBOARD_KEYS, fmt, lambda r: (
-        f"{r['rank']:>3}  {_number(r['value']):>7} {_number(r['measured']):>7}  {r['model'][:40]:<40} "
-        f"{_params(r['params']):>8}  "
-        f"{r['setting'] or '-':<12} {','.join(r['sources']):<16} {r['published'] or ''}"))
+    db = _open_existing(db_path)
+    _check_scope(db, dataset, metric, setting)
+    rows = query(db, dataset, metric, top, setting, as_of.date().isoformat() if as_of else None,
+                 dated_only, None if extra_data is None else extra_data == "yes", include_flagged,
+                 include_delisted)
+    emit(rows, [Col("rank", "#", right=True), Col("model", width=40),
+                Col("value", "reported", right=True), Col("measured", right=True),
+                Col("setting", width=14), Col("extra_data", "extra data", of_row=_extra, width=16),
+                Col("params", show=params, right=True), Col("published", "date"),
+                Col("sources", width=24), Col("confirmed", show=lambda v: "yes" if v else ""),
+                Col("flags", width=16)],
+         fmt, LEADERBOARD_KEYS, empty=f"no {metric} results for {dataset} with these filters")
+
+
+def _extra(row: dict):
+    """Extra training data as the table shows it: the corpus when known, else yes / no."""
+    if row["extra_data"] is None:
+        return None
+    return (row.get("extra_data_corpus") or "yes") if row["extra_data"] else "no"
 
 
 @cli.command()
 @click.option("--dataset", default="imagenet-1k", show_default=True)
 @click.option("--metric", default="top1_acc", show_default=True)
-@click.option("--setting", type=click.Choice(_settings()), default=None)
+@click.option("--setting", default=None, help=SETTING_HELP)
 @click.option("--include-withdrawn", is_flag=True, help="Let flagged (withdrawn) results count.")
 @click.option("--include-delisted", is_flag=True, help="Let rows their source no longer lists count.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
+@format_option()
 @db_option
 def progression(dataset, metric, setting, include_withdrawn, include_delisted, fmt, db_path):
     """The record-breaking results in date order, from all sources."""
     from db.queries import PROGRESSION_KEYS, progression as query
 
-    rows = query(_open_existing(db_path), dataset, metric, setting, include_withdrawn, include_delisted)
-    _emit(rows, PROGRESSION_KEYS, fmt, lambda r: (
-        f"{r['published']}  {_number(r['value']):>7}  {r['model'][:48]:<48} {r['source']}"))
+    db = _open_existing(db_path)
+    _check_scope(db, dataset, metric, setting)
+    rows = query(db, dataset, metric, setting, include_withdrawn, include_delisted)
+    emit(rows, [Col("published", "date"), Col("value", right=True), Col("model", width=48),
+                Col("setting", width=14), Col("source")],
+         fmt, PROGRESSION_KEYS, empty=f"no dated {metric} results for {dataset}")
 
 
 @cli.command()
 @click.option("--field", type=click.Choice(["value", "params"]), default=None)
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
+@click.option("--dataset", default=None, help="Only this dataset (default: all).")
+@format_option()
 @db_option
-def conflicts(field, fmt, db_path):
+def conflicts(field, dataset, fmt, db_path):
     """Where sources disagree on a model's value or parameter count, side by side."""
     db = _open_existing(db_path)
-    rows = list(db.query("SELECT * FROM conflicts WHERE :field IS NULL OR field = :field "
-                         "ORDER BY field, model", {"field": field}))
-    keys = tuple(db["conflicts"].columns_dict)
-    _emit(rows, keys, fmt, lambda r: (
-        f"{r['field']:<6} {r['model'][:36]:<36} {r['dataset'] or '':<12} "
-        f"{r['source_a']}={r['value_a']:g}  {r['source_b']}={r['value_b']:g}"))
+    _check_scope(db, dataset, None, None)
+    rows = list(db.query("SELECT * FROM conflicts WHERE (:field IS NULL OR field = :field) "
+                         "AND (:dataset IS NULL OR dataset = :dataset) ORDER BY field, model",
+                         {"field": field, "dataset": dataset}))
+
+    def amount(key):  # a parameter count in millions, a value as stored
+        return Col(key, right=True, of_row=lambda r: params(r[key]) if r["field"] == "params" else r[key])
+    emit(rows, [Col("field"), Col("model", width=36), Col("dataset"), Col("metric"), Col("source_a"),
+                amount("value_a"), Col("source_b"), amount("value_b")],
+         fmt, tuple(db["conflicts"].columns_dict), empty="no conflicts")
 
 
 @cli.command()
 @click.option("--accept", "accept", type=int, multiple=True, help="Merge review N (repeatable).")
 @click.option("--reject", "reject", type=int, multiple=True, help="Keep review N apart (repeatable).")
+@format_option()
 @db_option
-def review(accept, reject, db_path):
+def review(accept, reject, fmt, db_path):
     """List uncertain model merges, or accept / reject them by number."""
     from ingest.reconcile import decide_reviews
 
@@ -324,14 +346,12 @@ def review(accept, reject, db_path):
         click.echo(f"decided {decided} review(s); model map updated")
         return
     rows = list(db.query("SELECT rowid AS n, * FROM merge_reviews WHERE status = 'pending' ORDER BY n"))
-    if not rows:
-        click.echo("nothing to review")
-    for r in rows:
-        target = f"{r['target_source']}: '{r['target_model']}'" if r["target_source"] else r["canonical_key"]
-        click.echo(f"{r['n']:>4}  {r['source']}: '{r['model']}'  =?  {target}  ({r['reason']})")
-        for side in (r["evidence"] or "").split(" | "):
-            if side:
-                click.echo(f"        {side}")
+    emit(rows, [Col("n", right=True), Col("source"), Col("model", width=40),
+                Col("target", "would merge with", width=40,
+                    of_row=lambda r: f"{r['target_source']}: {r['target_model']}" if r["target_source"]
+                    else r["canonical_key"]),
+                Col("reason", width=40), Col("evidence", width=80)],
+         fmt, empty="nothing to review")
 
 
 @cli.command()
@@ -343,10 +363,7 @@ def export(table, fmt, as_sql, db_path):
     """Export TABLE as CSV or JSON, or the whole database with --sql."""
     from db.queries import table_names
 
-    path = _db_path(db_path)
-    if not path.exists():
-        raise click.ClickException(f"no database at {path}")
-    db = open_db(path)
+    db = _open_existing(db_path)
     if as_sql:
         from db.dump import iter_dump
 
@@ -354,9 +371,8 @@ def export(table, fmt, as_sql, db_path):
             click.echo(statement)
         return
     if not table:
-        raise click.UsageError("name a TABLE, or pass --sql")
-    if table not in table_names(db):
-        raise click.ClickException(f"no table {table!r} (have: {', '.join(table_names(db))})")
+        raise checks.BadInput("name a TABLE, or pass --sql")
+    checks.one_of("table", table, table_names(db))
     rows = db[table].rows if table in db.table_names() else db.query(f'SELECT * FROM "{table}"')
     if fmt == "json":
         click.echo("[", nl=False)
@@ -402,12 +418,12 @@ def serve_command(path: Path, host: str, port: int, no_sql: bool) -> list[str]:
 @db_option
 def serve(host, port, no_sql, db_path):
     """Serve the database with Datasette (read-only) as `sota`."""
-    path = _db_path(db_path)
+    path = checks.creatable_db(_db_path(db_path))
     if not path.exists():
         from runs.prepare import prepare_db
 
         prepare_db(path)
-    click.echo(f"Datasette: http://{host}:{port}/sota", err=True)
+    click.echo(f"Datasette: http://{host}:{port}/sota — Ctrl-C to stop", err=True)
     os.execv(sys.executable, serve_command(path, host, port, no_sql))
 
 
@@ -438,7 +454,7 @@ def daemon(schedule_file, interval, replay_dir, log_file, log_max_bytes, db_path
     """Crawl each source on its schedule until SIGTERM/SIGINT (runs in the foreground)."""
     from schedules.daemon import LOG_MAX_BYTES, Daemon, setup_logging
 
-    path = _db_path(db_path)
+    path = checks.creatable_db(_db_path(db_path))
     entries = _schedule(schedule_file)
     setup_logging(log_file, log_max_bytes or LOG_MAX_BYTES)
     sys.exit(Daemon(path, entries, interval, replay_dir).serve_forever())
@@ -446,7 +462,7 @@ def daemon(schedule_file, interval, replay_dir, log_file, log_max_bytes, db_path
 
 @cli.command()
 @schedule_option
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@format_option()
 @db_option
 def status(schedule_file, fmt, db_path):
     """Per source: the last run (status, counts, when, error), failures in a row, and the
@@ -470,17 +486,21 @@ def status(schedule_file, fmt, db_path):
                      "daemon": f"running (pid {daemon.get('pid')})" if daemon else "not running",
                      "next_run": job.get("next_run") if daemon else None,
                      "backoff_until": job.get("backoff_until") if daemon else None})
-    if fmt == "json":
-        click.echo(json.dumps(rows, indent=2))
-        return
-    for r in rows:
-        last = f"{r['last_status']} {r['last_started']}" if r["last_started"] else "never run"
-        nxt = f"next {r['next_run']}" if daemon else "daemon not running"
-        if r["backoff_until"]:
-            nxt += f" (backing off after {r['failures_in_a_row']} failures in a row)"
-        elif r["failures_in_a_row"]:
-            nxt += f" ({r['failures_in_a_row']} failed in a row)"
-        click.echo(f"{r['source']:<9} {last:<40} {nxt}" + (f"  — {r['error']}" if r["error"] else ""))
+    emit(rows, [Col("source"), Col("last_status", "last run", of_row=lambda r: r["last_status"] or "never run"),
+                Col("last_started", "started (UTC)", when), Col("inserted", right=True),
+                Col("updated", right=True), Col("rejected", right=True),
+                Col("failures_in_a_row", "failed in a row", right=True),
+                Col("next_run", "next run (UTC)", of_row=_next_run), Col("error", width=60)], fmt)
+
+
+def _next_run(row: dict) -> str:
+    """The daemon's next run of a source as `sota status` shows it: when, and why later."""
+    if row["daemon"] == "not running":
+        return "daemon not running"
+    text = when(row["next_run"]) if row["next_run"] else ""
+    if row["backoff_until"]:
+        text += f" (backing off after {row['failures_in_a_row']} failures in a row)"
+    return text
 
 
 @cli.group()
@@ -517,7 +537,7 @@ def up(replay_dir, host, port, schedule_file, log_file, db_path):
     from runs.processes import end_process
     from schedules.daemon import Daemon, setup_logging
 
-    path = _db_path(db_path)
+    path = checks.creatable_db(_db_path(db_path))
     entries = _schedule(schedule_file)
     setup_logging(log_file)
     prepare_db(path)
@@ -529,7 +549,7 @@ def up(replay_dir, host, port, schedule_file, log_file, db_path):
     else:
         click.echo("database already has results: baseline not needed", err=True)
     server = subprocess.Popen(serve_command(path, host, port, False))
-    click.echo(f"Datasette: http://{host}:{port}/sota", err=True)
+    click.echo(f"Datasette: http://{host}:{port}/sota — crawling on schedule; Ctrl-C to stop", err=True)
     try:
         code = Daemon(path, entries, None, replay_dir, run_now=True).serve_forever()
     finally:

@@ -42,7 +42,8 @@ def test_help_lists_commands():
 def test_unknown_source_is_one_line(small_db):
     proc = sota("crawl", "nosuch", db=small_db)
     assert proc.returncode == 2
-    assert "unknown source(s): nosuch" in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines() == [
+        "Error: unknown source 'nosuch' (known: arxiv, codesota, eff, hf, pwc, pwcco, timm)"]
 
 
 def test_crawl_failure_exits_nonzero_after_other_sources(small_db, mirror):
@@ -64,7 +65,7 @@ def test_export_csv_json_sql(small_db):
     copy.executescript(dump)
     assert copy.execute("SELECT count(*) FROM results").fetchone()[0] == n
     bad = sota("export", "nosuch", db=small_db)
-    assert bad.returncode != 0 and "no table 'nosuch'" in bad.stderr
+    assert bad.returncode == 2 and "unknown table 'nosuch' (known: " in bad.stderr
 
 
 def test_leaderboard_csv_and_table(small_db):
@@ -80,8 +81,10 @@ def test_leaderboard_csv_and_table(small_db):
         ("4", "convnextv2_huge.fcmae_ft_in22k_in1k_512", "", "88.86", '["timm"]')]
     linear = json.loads(sota("leaderboard", "--setting", "linear_probe", "--format", "json", db=small_db).stdout)
     assert [(r["model"], r["value"], r["setting"]) for r in linear] == [("CoCa", 90.6, "linear_probe")]
-    table = sota("leaderboard", "--top", "1", db=small_db).stdout
-    assert "CoCa" in table and "91.000" in table
+    table = sota("leaderboard", "--top", "1", db=small_db).stdout.splitlines()
+    assert table[0].split() == ["#", "model", "reported", "measured", "setting", "extra", "data",
+                                "params", "date", "sources", "confirmed", "flags"]
+    assert table[1].split()[:3] == ["1", "CoCa", "91.0"] and len(table) == 2
 
 
 def test_sources_shows_licences_and_runs(small_db):
@@ -140,3 +143,128 @@ def test_no_sql_refuses_arbitrary_queries(server):
     with pytest.raises(urllib.error.HTTPError) as err:
         urllib.request.urlopen(f"{server}/sota.json?sql=select+1", timeout=30)
     assert err.value.code == 403
+
+
+# --- what a user types, and what they get back ------------------------------------------
+
+def run_cli(*args, env=None):
+    """The CLI in-process (click's runner), with stdout and stderr apart."""
+    from click.testing import CliRunner
+
+    from sota.cli import cli
+
+    return CliRunner().invoke(cli, [str(a) for a in args], env=env)
+
+
+@pytest.mark.parametrize("args, says", [
+    (["leaderboard", "--metric", "nosuch"], "unknown metric 'nosuch' (known: "),
+    (["leaderboard", "--dataset", "nosuch"], "unknown dataset 'nosuch' (known: imagenet-1k"),
+    (["leaderboard", "--setting", "nosuch"], "unknown setting 'nosuch' (known: all, "),
+    (["progression", "--metric", "top9"], "unknown metric 'top9'"),
+    (["progression", "--setting", "fine-tuned"], "unknown setting 'fine-tuned'"),
+    (["conflicts", "--dataset", "imagenet-2k"], "unknown dataset 'imagenet-2k'"),
+    (["export", "nosuch"], "unknown table 'nosuch'"),
+    (["leaderboard", "--top", "0"], "Invalid value for '--top'"),
+    (["leaderboard", "--format", "xml"], "Invalid value for '--format'"),
+    (["leaderboard", "--as-of", "last year"], "Invalid value for '--as-of'"),
+    (["crawl", "nosuch"], "unknown source 'nosuch' (known: arxiv, "),
+])
+def test_bad_input_is_one_line_with_the_known_values(small_db, args, says):
+    result = run_cli(*args, "--db", small_db)
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and says in lines[0], result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_known_values_come_from_the_database_and_the_rules(small_db):
+    from rules import metrics, settings
+
+    line = run_cli("leaderboard", "--metric", "nosuch", "--db", small_db).stderr
+    assert all(m in line for m in metrics.names())
+    line = run_cli("leaderboard", "--setting", "nosuch", "--db", small_db).stderr
+    assert all(s in line for s in settings.names() + settings.protocols())
+    datasets = {r[0] for r in sqlite3.connect(small_db).execute("SELECT DISTINCT dataset FROM results")}
+    line = run_cli("leaderboard", "--dataset", "nosuch", "--db", small_db).stderr
+    assert line.split("(known: ")[1].rstrip(")\n").split(", ") == sorted(datasets)
+
+
+@pytest.mark.parametrize("command", [["status"], ["sources"], ["leaderboard"], ["progression"],
+                                     ["conflicts"], ["review"], ["export", "results"]])
+def test_reading_a_missing_database_is_an_error(tmp_path, command):
+    missing = tmp_path / "missing" / "dir" / "x.db"
+    result = run_cli(*command, "--db", missing)
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        f"Error: no database at {missing}: run `sota init` and `sota crawl` first (or pass --db / set $SOTA_DB)"]
+    assert not (tmp_path / "missing").exists()
+
+
+def test_init_creates_the_file_not_directories(tmp_path):
+    result = run_cli("init", "--db", tmp_path / "no" / "such" / "x.db")
+    assert result.exit_code == 1 and not (tmp_path / "no").exists()
+    assert result.stderr.strip() == f"Error: no directory {tmp_path / 'no' / 'such'}: create it first (sota creates only the database file)"
+    result = run_cli("init", "--db", tmp_path / "x.db")
+    assert result.exit_code == 0 and (tmp_path / "x.db").is_file()
+
+
+def test_db_before_or_after_the_command_or_from_the_environment(small_db):
+    after = run_cli("leaderboard", "--format", "json", "--db", small_db)
+    before = run_cli("--db", small_db, "leaderboard", "--format", "json")
+    env = run_cli("leaderboard", "--format", "json", env={"SOTA_DB": str(small_db)})
+    assert after.exit_code == before.exit_code == env.exit_code == 0
+    assert json.loads(after.stdout) == json.loads(before.stdout) == json.loads(env.stdout) != []
+
+
+@pytest.mark.parametrize("command, header", [
+    (["leaderboard"], ["#", "model", "reported", "measured", "setting", "extra", "data", "params",
+                       "date", "sources", "confirmed", "flags"]),
+    (["progression"], ["date", "value", "model", "setting", "source"]),
+    (["conflicts"], ["field", "model", "dataset", "metric", "source_a", "value_a", "source_b", "value_b"]),
+    (["sources"], ["source", "licence", "scheduled", "last", "run", "started", "(UTC)", "url"]),
+    (["status"], ["source", "last", "run", "started", "(UTC)", "inserted", "updated", "rejected",
+                  "next", "run", "(UTC)", "error"]),
+    (["rules"], ["rule", "origin", "sha256", "path"]),
+])
+def test_tables_have_a_header_and_every_format(request, command, header):
+    # the small database has no conflicts: the session's replay database has
+    db = request.getfixturevalue("replay_crawl").db if command == ["conflicts"] else \
+        request.getfixturevalue("small_db")
+    table = run_cli("--db", db, *command)   # before the command: `rules` takes no --db of its own
+    assert table.exit_code == 0, table.output
+    lines = table.stdout.splitlines()
+    assert lines[0].split() == header and len(lines) > 1
+    as_json = json.loads(run_cli("--db", db, *command, "--format", "json").stdout)
+    as_csv = list(csv.DictReader(io.StringIO(run_cli("--db", db, *command, "--format", "csv").stdout)))
+    assert len(as_json) == len(as_csv) == len(lines) - 1
+    assert set(as_csv[0]) == set(as_json[0])
+
+
+def test_table_units(small_db):
+    """params in millions, values with the digits they were stored with, in the table only."""
+    rows = json.loads(run_cli("leaderboard", "--format", "json", "--db", small_db).stdout)
+    coca = next(r for r in rows if r["model"] == "CoCa")
+    line = next(l for l in run_cli("leaderboard", "--db", small_db).stdout.splitlines() if " CoCa " in l)
+    assert coca["params"] == 2_100_000_000 and "2,100M" in line
+    assert coca["value"] == 91.0 and " 91.0 " in line
+    measured = next(r for r in rows if r["measured"] == 90.056)
+    assert "90.056" in next(l for l in run_cli("leaderboard", "--db", small_db).stdout.splitlines()
+                            if measured["model"] in l)
+
+
+def test_leaderboard_filters(small_db):
+    def models(*args):
+        return {r["model"]: r for r in json.loads(run_cli("leaderboard", "--format", "json", "--top", "100",
+                                                          *args, "--db", small_db).stdout)}
+    every, without, with_extra = models(), models("--extra-data", "no"), models("--extra-data", "yes")
+    assert without and with_extra and set(without) | set(with_extra) <= set(every)
+    assert all(r["extra_data"] is False for r in without.values())
+    assert all(r["extra_data"] is True for r in with_extra.values())
+    assert "CoCa" in with_extra and "CoCa" not in without
+
+
+def test_progress_is_quiet_when_piped(small_db, mirror):
+    proc = sota("reprocess", "timm", db=small_db)
+    assert proc.returncode == 0, proc.stderr
+    assert "\r" not in proc.stderr and "reprocessing" not in proc.stderr

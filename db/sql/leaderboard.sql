@@ -5,14 +5,18 @@
 -- canonical model with a paper's number only when it is that paper's released weights (model_map
 -- reason). family: the browsing level above the model ("ViT-H"). Ranked by the reported value where one exists, else measured.
 -- Parameters: :as_of (NULL = no limit; undated results stay in), :dated_only (0/1),
--- :include_delisted (0/1: rows their source no longer lists count too).
+-- :extra_data (NULL = any, 1 = trained with extra data, 0 = without),
+-- :include_delisted (0/1: rows their source no longer lists count too), :include_flagged (0/1:
+-- let withdrawn rows and rows hidden by any active flag count).
+-- flags: the chosen result's active flags (the `flags` table) and its source's own (withdrawn).
 -- /*filter*/ is replaced by fixed extra conditions (dataset, metric, protocol) by db/views.py.
 WITH scoped AS (
   SELECT * FROM results_canonical
-  WHERE coalesce(flags, '') NOT LIKE '%withdrawn%'
-    AND (NOT hidden OR (:include_delisted = 1 AND hidden_by = 'delisted'))
+  WHERE (:include_flagged = 1 OR (coalesce(flags, '') NOT LIKE '%withdrawn%'
+         AND (NOT hidden OR (:include_delisted = 1 AND hidden_by = 'delisted'))))
     AND coalesce(role, 'proposed') = 'proposed'   -- a quoted baseline or an ablation makes no row
     AND (:as_of IS NULL OR published IS NULL OR published <= :as_of)
+    AND (:extra_data IS NULL OR extra_data = :extra_data)
     /*filter*/
 ),
 rep AS (
@@ -61,7 +65,11 @@ joined AS (
          coalesce(rp.locator, mp.locator) AS locator,
          mp.model AS measured_model, mp.resolution AS measured_resolution,
          mp.source_url AS measured_source_url, mp.evidence AS measured_evidence,
-         coalesce(rp.id, mp.id) AS result_id
+         coalesce(rp.id, mp.id) AS result_id,
+         nullif(trim(coalesce(coalesce(rp.flags, mp.flags) || ',', '')
+                     || coalesce((SELECT group_concat(f.flag, ',') FROM flags f
+                                  WHERE f.result_id = coalesce(rp.id, mp.id) AND f.cleared_at IS NULL), ''),
+                     ','), '') AS flags
   FROM grp g
   LEFT JOIN best rp ON rp.dataset = g.dataset AND rp.metric = g.metric
         AND rp.protocol = g.protocol AND rp.canonical_key = g.canonical_key

@@ -1,6 +1,7 @@
--- New state of the art: every record-breaking result (the `progression` view: each beats every
+-- New state of the art: every record-breaking result (the `progression_all` view: each beats every
 -- earlier dated result of its dataset, metric and protocol, from all sources; withdrawn ones
--- left out), newest first, with the atom_* columns datasette-atom needs for the feed.
+-- left out), newest first, with the atom_* columns datasette-atom needs for the feed (the web
+-- page hides them; result_id opens the paper and evidence there).
 -- atom_id: the result's stable key (hex, so any model name gives a valid URI);
 -- atom_updated: the result's date as a timezone-aware timestamp.
 SELECT p.published AS date,
@@ -11,11 +12,7 @@ SELECT p.published AS date,
        p.protocol,
        p.setting,
        p.source,
-       p.paper_title AS paper,
-       p.paper_url,
-       p.source_url,
-       p.evidence,
-       p.date_precision,
+       p.result_id,
        'urn:sota-tracker:result:' || lower(hex(r.key)) AS atom_id,
        p.model || ': ' || p.value || ' ' || p.metric || ' on ' || p.dataset
          || ' (' || p.protocol || ', ' || p.source || ')' AS atom_title,
@@ -30,6 +27,6 @@ SELECT p.published AS date,
          || '<p>Source: <a href="' || replace(p.source_url, '"', '%22') || '">'
          || replace(replace(replace(p.source_url, '&', '&amp;'), '<', '&lt;'), '>', '&gt;') || '</a></p>'
          AS atom_content_html
-FROM progression p
+FROM progression_all p
 JOIN results r ON r.id = p.result_id
 ORDER BY p.published DESC, p.dataset, p.metric, p.protocol, p.value DESC
