@@ -470,14 +470,13 @@ def status(schedule_file, fmt, db_path):
     from db.locks import holder
     from db.runs import failure_streak, last_runs, read_jobs
 
-    path = _db_path(db_path)
-    db = open_db(path, readonly=True) if path.exists() else None
-    runs, jobs = (last_runs(db), read_jobs(db)) if db else ({}, {})
-    daemon = holder(path, "daemon") if db else None
+    db = _open_existing(db_path)
+    runs, jobs = last_runs(db), read_jobs(db)
+    daemon = holder(_db_path(db_path), "daemon")
     rows = []
     for entry in _schedule(schedule_file):
         run, job = runs.get(entry.source) or {}, jobs.get(entry.source) or {}
-        failures, _ = failure_streak(db, entry.source) if db else (0, None)
+        failures, _ = failure_streak(db, entry.source)
         rows.append({"source": entry.source, "last_status": run.get("status"),
                      "last_started": run.get("started"), "last_finished": run.get("finished"),
                      "inserted": run.get("items_inserted"), "updated": run.get("items_updated"),

@@ -43,7 +43,7 @@ def test_unknown_source_is_one_line(small_db):
     proc = sota("crawl", "nosuch", db=small_db)
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
-        "Error: unknown source 'nosuch' (known: arxiv, codesota, eff, hf, pwc, pwcco, timm)"]
+        "Error: unknown source 'nosuch' (known: arxiv, arxiv_html, codesota, eff, hf, pwc, pwcco, timm)"]
 
 
 def test_crawl_failure_exits_nonzero_after_other_sources(small_db, mirror):
@@ -224,7 +224,7 @@ def test_db_before_or_after_the_command_or_from_the_environment(small_db):
     (["conflicts"], ["field", "model", "dataset", "metric", "source_a", "value_a", "source_b", "value_b"]),
     (["sources"], ["source", "licence", "scheduled", "last", "run", "started", "(UTC)", "url"]),
     (["status"], ["source", "last", "run", "started", "(UTC)", "inserted", "updated", "rejected",
-                  "next", "run", "(UTC)", "error"]),
+                  "failed", "in", "a", "row", "next", "run", "(UTC)", "error"]),
     (["rules"], ["rule", "origin", "sha256", "path"]),
 ])
 def test_tables_have_a_header_and_every_format(request, command, header):
@@ -250,7 +250,7 @@ def test_table_units(small_db):
     assert coca["value"] == 91.0 and " 91.0 " in line
     measured = next(r for r in rows if r["measured"] == 90.056)
     assert "90.056" in next(l for l in run_cli("leaderboard", "--db", small_db).stdout.splitlines()
-                            if measured["model"] in l)
+                            if measured["model"][:30] in l)   # (long names are cut to the column)
 
 
 def test_leaderboard_filters(small_db):
