@@ -78,7 +78,8 @@ def run(source: str, out_dir: Path, urls: list[str] | None = None,
     stats = {k: (v.isoformat() if hasattr(v, "isoformat") else v)
              for k, v in (crawler.stats.get_stats() or {}).items()}
     summary = {"source": source, "errors": spider.errors + errors,
-               "unchanged": spider.unchanged, "stats": stats, **spider.pages.summary()}
+               "unchanged": spider.unchanged, "fallbacks": spider.fallbacks, "stats": stats,
+               **spider.pages.summary()}
     return write_summary(out_dir, summary)
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from crawler.pages import load_pages
-from crawler.replay import ReplayServer
+from crawler.replay import NOT_IN_MIRROR, ReplayServer
 from crawler.sources import get_source, source_query
 from crawler.validators import preflight
 from db.connect import open_db, write_transaction
@@ -46,8 +46,12 @@ class RunOutcome:
     unchanged: int = 0
     kind: str = "crawl"
     flagged: int = 0
+    fallbacks: int = 0
 
     def line(self) -> str:
+        if self.error and self.error.startswith(NOT_IN_MIRROR):
+            # Expected under --replay for sources the mirror does not hold: said once, plainly.
+            return f"{self.source}: {self.error}; nothing loaded ({self.kind} run {self.run_id})"
         c = self.counts
         text = (f"{self.source}: {self.status} ({self.kind} run {self.run_id}) — seen {c.seen}, "
                 f"inserted {c.inserted}, updated {c.updated}, unchanged {c.unchanged}, "
@@ -57,6 +61,8 @@ class RunOutcome:
         text += f" in {self.seconds:.1f}s"
         if self.unchanged:
             text += f" ({self.unchanged} unchanged responses not re-parsed)"
+        if self.fallbacks:
+            text += f" (read {self.fallbacks} pinned capture(s) in place of URLs that answered 404)"
         return text + (f" — {self.error}" if self.error else "")
 
 
@@ -161,7 +167,7 @@ def crawl_source(db_path: Path, source: str, urls: list[str] | None = None,
         return RunOutcome(source, run_id, "interrupted", LoadCounts(), INTERRUPTED,
                           time.monotonic() - started, kind=kind)
     summary = summary or {}
-    errors = summary.get("errors") or ([error] if error else [])
+    errors = mirror_misses_once(summary.get("errors") or ([error] if error else []))
     unchanged = summary.get("unchanged") or []
     with write_transaction(db):
         counts = save_items(db, run_id, read_jsonl(out_dir / "items.jsonl"))
@@ -178,9 +184,21 @@ def crawl_source(db_path: Path, source: str, urls: list[str] | None = None,
         finish_run(db, run_id, status, counts, message, _keep_archive(out_dir))
     db.close()
     outcome = RunOutcome(source, run_id, status, counts, message, time.monotonic() - started,
-                         unchanged=len(unchanged), kind=kind)
-    log.log(logging.WARNING if status != "ok" else logging.INFO, "%s", outcome.line())
+                         unchanged=len(unchanged), kind=kind, fallbacks=len(summary.get("fallbacks") or []))
+    expected = status == "ok" or (message or "").startswith(NOT_IN_MIRROR)
+    log.log(logging.INFO if expected else logging.WARNING, "%s", outcome.line())
     return outcome
+
+
+def mirror_misses_once(errors: list[str]) -> list[str]:
+    """The replay mirror's misses ("not in the replay mirror: URL", one per URL) as one error
+    that counts them, first; other errors after it, as they came."""
+    misses = [e.split(": ", 1)[1] for e in errors if e.startswith(NOT_IN_MIRROR + ": ")]
+    if not misses:
+        return errors
+    others = [e for e in errors if not e.startswith(NOT_IN_MIRROR + ": ")]
+    many = f" for {len(misses)} URLs, first" if len(misses) > 1 else " from"
+    return [f"{NOT_IN_MIRROR} (HTTP 404{many} {misses[0]})"] + others
 
 
 def _keep_archive(out_dir: Path) -> str | None:

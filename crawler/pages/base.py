@@ -81,6 +81,10 @@ class SourcePages:
         """Parse `url` even when it did not change (context, or a page that leads to others)."""
         return self.context(url)
 
+    def fallback(self, url: str) -> str | None:
+        """A URL to read in place of `url` when `url` answers 404 or 410 (None: none)."""
+        return None
+
     def order(self, pages: Iterable[Page]) -> list[Page]:
         """Archived pages in the order `parse` needs them (context first)."""
         return sorted(pages, key=lambda p: (not self.context(p.url), p.url))

@@ -12,6 +12,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler.middlewares import ORIGINAL_URL
+from crawler.replay import NOT_IN_MIRROR, REPLAY_MISS
 from crawler.pages import Follow, Page, PageError, load_pages, run_page
 from crawler.sources import get_source
 
@@ -58,6 +59,7 @@ class SourceSpider(scrapy.Spider):
         self.start_urls = self.pages.start_urls(urls, since, until)
         self.errors: list[str] = []
         self.unchanged: list[str] = []
+        self.fallbacks: list[list[str]] = []   # [url that answered 404, url read instead]
 
     async def start(self):
         # Context pages first (timm's metadata feeds every results row); the rest once they
@@ -92,7 +94,15 @@ class SourceSpider(scrapy.Spider):
         if failure.check(IgnoreRequest) and str(failure.value).startswith("unchanged"):
             self.unchanged.append(failure.request.url)
         elif failure.check(HttpError):
-            self.errors.append(f"HTTP {failure.value.response.status} from {url}")
+            response = failure.value.response
+            instead = self.pages.fallback(url) if response.status in (404, 410) else None
+            if instead:
+                self.fallbacks.append([url, instead])
+                yield self.request(instead, self.pages.always_parse(instead))
+            elif response.headers.get(REPLAY_MISS):
+                self.errors.append(f"{NOT_IN_MIRROR}: {url}")
+            else:
+                self.errors.append(f"HTTP {response.status} from {url}")
         else:
             self.errors.append(f"{describe(failure)}: {url}")
         # A missing context page must not stop the others.
