@@ -57,5 +57,12 @@ def progression(db: Database, dataset: str, metric: str, setting: str | None = N
     return [{k: r.get(k) for k in PROGRESSION_KEYS} for r in rows]
 
 
+def conflicts(db: Database, field: str | None = None) -> list[dict]:
+    """Conflicts in readable units with what differs (see db/sql/conflicts.sql); `field`:
+    "value" or "params" (None = both)."""
+    sql = f"SELECT * FROM ({query_sql('conflicts.sql')}) WHERE :field IS NULL OR field = :field"
+    return list(db.query(sql, {"dataset": "", "field": field}))
+
+
 def table_names(db: Database) -> list[str]:
     return db.table_names() + db.view_names()

@@ -284,13 +284,14 @@ def progression(dataset, metric, setting, include_withdrawn, fmt, db_path):
 @db_option
 def conflicts(field, fmt, db_path):
     """Where sources disagree on a model's value or parameter count, side by side."""
-    db = _open_existing(db_path)
-    rows = list(db.query("SELECT * FROM conflicts WHERE :field IS NULL OR field = :field "
-                         "ORDER BY field, model", {"field": field}))
-    keys = tuple(db["conflicts"].columns_dict)
-    _emit(rows, keys, fmt, lambda r: (
-        f"{r['field']:<6} {r['model'][:36]:<36} {r['dataset'] or '':<12} "
-        f"{r['source_a']}={r['value_a']:g}  {r['source_b']}={r['value_b']:g}"))
+    from db.queries import conflicts as query
+
+    rows = query(_open_existing(db_path), field)
+    if not rows and fmt == "table":
+        click.echo(f"no {field + ' ' if field else ''}conflicts: where two sources give the same "
+                   "number, they agree within the precision they print", err=True)
+    _emit(rows, tuple(rows[0]) if rows else ("model",), fmt,
+          lambda r: f"{r['field']:<6} {r['model'][:32]:<32} {r['note']}")
 
 
 @cli.command()
