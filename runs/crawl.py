@@ -24,6 +24,7 @@ from crawler.sources import get_source, source_query
 from crawler.validators import preflight
 from db.connect import open_db, write_transaction
 from db.runs import advance_cursor, finish_run, get_cursor, start_run
+from ingest.derived_flags import refresh_flags_if_needed
 from ingest.load import LoadCounts, read_jsonl, save_items, save_responses
 from ingest.reconcile import reconcile_if_needed
 from runs.prepare import prepare_db
@@ -49,7 +50,8 @@ class RunOutcome:
     fallbacks: int = 0
 
     def line(self) -> str:
-        if self.error and self.error.startswith(NOT_IN_MIRROR):
+        if (self.error and self.error.startswith(NOT_IN_MIRROR) and not self.counts.seen
+                and not self.unchanged and not self.fallbacks):
             # Expected under --replay for sources the mirror does not hold: said once, plainly.
             return f"{self.source}: {self.error}; nothing loaded ({self.kind} run {self.run_id})"
         c = self.counts
@@ -172,7 +174,9 @@ def crawl_source(db_path: Path, source: str, urls: list[str] | None = None,
     with write_transaction(db):
         counts = save_items(db, run_id, read_jsonl(out_dir / "items.jsonl"))
         save_responses(db, run_id, out_dir)
-        reconcile_if_needed(db, changed=bool(counts.inserted or counts.updated))
+        changed = bool(counts.inserted or counts.updated)
+        reconciled = reconcile_if_needed(db, changed=changed)
+        refresh_flags_if_needed(db, run_id, changed=changed or reconciled is not None)
         if not errors and counts.results == 0 and not unchanged and not summary.get("incremental"):
             errors = ["the source answered but yielded no results"]
         status = "failed" if errors else "ok"

@@ -22,6 +22,7 @@ from crawler.sources import get_source, load_sources
 from db.connect import open_db, write_transaction
 from db.responses import current_responses
 from db.runs import finish_run, start_run
+from ingest.derived_flags import refresh_flags_if_needed
 from ingest.flags import clear_flags, raise_flags
 from ingest.load import Seen, save_items, settle_rejects
 from ingest.reconcile import reconcile_if_needed
@@ -101,7 +102,9 @@ def reprocess_source(db_path: Path, source: str, since: str | None = None, stale
             counts = save_items(db, run_id, items, seen)
             flagged = flag_underived(db, source, run_id, seen, parsed)
             settle_rejects(db, source, run_id, seen, parsed)
-            reconcile_if_needed(db, changed=bool(counts.inserted or counts.updated or flagged))
+            changed = bool(counts.inserted or counts.updated or flagged)
+            reconciled = reconcile_if_needed(db, changed=changed)
+            refresh_flags_if_needed(db, run_id, changed=changed or reconciled is not None)
             status = "failed" if errors else "ok"
             message = (errors[0] + (f" (+{len(errors) - 1} more)" if len(errors) > 1 else "")) if errors else None
             finish_run(db, run_id, status, counts, message, None)
