@@ -11,7 +11,8 @@ What a visitor sees is assembled here from files that each have one home:
 - canned queries: the SQL files in db/sql/ (the same ones the CLI and the views use),
   with Datasette's '' for a missing parameter read as "default" or "no filter";
 - db/dashboards.yml: the datasette-dashboards charts (Vega-Lite specs over SQL);
-- an Atom feed of new_sota (datasette-atom), which answers an empty feed with 200.
+- Atom feeds (datasette-atom), served as application/atom+xml, an empty one with 200: new
+  records (/sota/new_sota.atom) and the change log (/sota/changes.atom), both canned queries.
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from pathlib import Path
 SQL_TIME_LIMIT_MS = 3000
 MAX_RETURNED_ROWS = 5000   # a chart of every dated ImageNet-1K result needs > 1000 rows
 PLUGIN_NAME = "sota_atom_empty_feed"
+ATOM_TYPE = "application/atom+xml; charset=utf-8"
 
 # Canned-query conditions: Datasette passes '' for a parameter left empty, so each one
 # falls back to the CLI's default (ImageNet-1K, top-1 accuracy, supervised protocol).
@@ -60,8 +62,8 @@ def canned_queries() -> dict[str, dict]:
             "description": (
                 "One row per canonical model, ranked: the best-attested reported value (curated "
                 "leaderboards first, then model cards, then abstract claims) beside the best "
-                "independent measurement (timm), with the paper, every source that has it and the "
-                "exact evidence text. Parameters: dataset (default imagenet-1k), metric (default "
+                "independent measurement (timm), with the paper, every source that has it, the "
+                "exact evidence text, where in the source it is (locator) and its flags. Parameters: dataset (default imagenet-1k), metric (default "
                 f"top1_acc), {setting_help()}; as_of (YYYY-MM-DD: only results published by then; "
                 "undated ones stay in); top (rows, default 100). From db/sql/leaderboard.sql."),
             "params": ["dataset", "metric", "setting", "as_of", "top"],
@@ -72,7 +74,9 @@ def canned_queries() -> dict[str, dict]:
                 "       CASE extra_data WHEN 1 THEN 'yes' WHEN 0 THEN 'no' END AS extra_data,\n"
                 "       extra_data_corpus, paper_title AS paper, paper_url, published AS date,\n"
                 "       (SELECT group_concat(value, ', ') FROM json_each(sources)) AS sources,\n"
-                "       source_url, evidence, CASE WHEN confirmed THEN 'yes' ELSE 'no' END AS confirmed,\n"
+                "       source_url, evidence, locator,\n"
+                "       (SELECT group_concat(value, ', ') FROM json_each(flags)) AS flags,\n"
+                "       CASE WHEN confirmed THEN 'yes' ELSE 'no' END AS confirmed,\n"
                 "       setting, protocol, dataset, metric, measured_model, measured_source_url,\n"
                 "       measured_evidence, result_id\n"
                 f"FROM (\n{leaderboard}\n)\n"
@@ -90,8 +94,8 @@ def canned_queries() -> dict[str, dict]:
             "hide_sql": True,
             "sql": (
                 "SELECT published AS date, model, value, metric, dataset, protocol, setting, source,\n"
-                "       paper_title AS paper, paper_url, source_url, evidence, date_precision,\n"
-                "       flags, result_id\n"
+                "       paper_title AS paper, paper_url, source_url, evidence, locator, date_precision,\n"
+                "       (SELECT group_concat(value, ', ') FROM json_each(flags)) AS flags, result_id\n"
                 f"FROM (\n{progression}\n)\n"
                 "ORDER BY dataset, metric, protocol, published"),
         },
@@ -120,12 +124,33 @@ def canned_queries() -> dict[str, dict]:
                 "From db/sql/source_health.sql."),
             "sql": strip_comments(sql_file("source_health.sql")),
         },
+        "changes": {
+            "title": "Changes",
+            "description": (
+                "The change log, newest first: every insert, update, flag raised (unconfirmed, "
+                "implausible, superseded, withdrawn, delisted) and cleared, with when (UTC), which "
+                "run and why; derived from results, their history and flags (the `changes` view, "
+                "db/sql/changes.sql). Also an Atom feed: /sota/changes.atom. Parameters: since "
+                "(YYYY-MM-DD), source, limit (default 200)."),
+            "params": ["since", "source", "limit"],
+            "hide_sql": True,
+            "sql": (
+                "SELECT at, change, flag, model, dataset, metric, old_value, new_value, source, run,\n"
+                "       why, source_url, locator, result_id, key, atom_id, atom_updated, atom_title,\n"
+                "       atom_link, atom_content_html\n"
+                "FROM changes\n"
+                "WHERE (coalesce(:since, '') = '' OR at >= :since)\n"
+                "  AND (coalesce(:source, '') = '' OR source = :source)\n"
+                "ORDER BY at DESC\n"
+                "LIMIT CAST(coalesce(nullif(:limit, ''), '200') AS INTEGER)"),
+        },
         "conflicts": {
             "title": "Conflicts between sources",
             "description": (
-                "Where two sources give different values for the same canonical model, dataset, "
-                "metric and protocol, the largest gaps first, with both evidence texts. "
-                "Parameter: dataset (empty = all). From db/sql/conflicts.sql."),
+                "Where two sources give different numbers for the same canonical model — one "
+                "paper's value, or a parameter count — beyond the precision they print: readable "
+                "units, a sentence saying what differs and which paper version said what, both "
+                "evidence texts. Parameter: dataset (empty = all). From db/sql/conflicts.sql."),
             "params": ["dataset"],
             "sql": strip_comments(sql_file("conflicts.sql")),
         },
@@ -161,7 +186,10 @@ def sources_html(db_path: Path) -> str:
             "<p>Canned queries: <a href=\"/sota/leaderboard\">leaderboard</a>, "
             "<a href=\"/sota/progression\">progression</a>, <a href=\"/sota/new_sota\">new SOTA</a> "
             "(<a href=\"/sota/new_sota.atom\">Atom feed</a>), <a href=\"/sota/recent_claims\">recent "
-            "arXiv claims</a>, <a href=\"/sota/conflicts\">conflicts</a>. Charts: "
+            "arXiv claims</a>, <a href=\"/sota/conflicts\">conflicts</a>. What changed, when, in "
+            "which run and why: <a href=\"/sota/changes\">the change log</a> "
+            "(<a href=\"/sota/changes.atom\">Atom feed</a>); flags in force: "
+            "<a href=\"/sota/active_flags\">active flags</a>. Charts: "
             "<a href=\"/-/dashboards\">dashboards</a>. Full-text search of paper titles and "
             "abstracts: <a href=\"/sota/papers\">papers</a>.</p>")
 
@@ -212,9 +240,12 @@ def _render_atom(datasette, request, sql, columns, rows, database, table, query_
 
     if not rows and datasette_atom.can_render_atom(columns):
         return Response(_empty_feed(datasette, request, database, query_name),
-                        content_type="application/xml; charset=utf-8", status=200)
-    return datasette_atom.render_atom(datasette, request, sql, columns, rows, database, table,
-                                      query_name, view_name, data)
+                        content_type=ATOM_TYPE, status=200)
+    response = datasette_atom.render_atom(datasette, request, sql, columns, rows, database, table,
+                                          query_name, view_name, data)
+    if response.status == 200:   # a feed, labelled as feed readers expect
+        response.content_type = ATOM_TYPE
+    return response
 
 
 def _register_plugins() -> None:

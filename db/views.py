@@ -19,6 +19,9 @@ VIEWS = {
     "results_canonical": ("results_canonical.sql", {}),
     "leaderboard": ("leaderboard.sql", {"as_of": "NULL", "dated_only": "0"}),
     "progression": ("progression.sql", {"include_withdrawn": "0"}),
+    "conflicts_readable": ("conflicts.sql", {"dataset": "''"}),
+    "changes": ("changes.sql", {}),
+    "active_flags": ("active_flags.sql", {}),
 }
 
 

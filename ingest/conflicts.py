@@ -157,7 +157,8 @@ def _version_note(newer: dict, other: dict, earlier: dict[int, list[dict]]) -> s
     for h in earlier.get(newer["id"], []):
         if h["paper_version"] != newer.get("paper_version") and not beyond_rounding(
                 h["value"], h["raw_value"], other["value"], other["raw_value"]):
-            return (f"; {other['source']}'s {other['value']:g} is what v{h['paper_version']} said "
+            return (f"; {other['source']}'s {other['value']:g}{other['unit'] or ''} is what "
+                    f"v{h['paper_version']} said "
                     f"(v{newer['paper_version']} changed it)")
     return ""
 

@@ -259,7 +259,8 @@ def leaderboard(dataset, metric, setting, as_of, dated_only, top, fmt, db_path):
     _emit(rows, LEADERBOARD_KEYS, fmt, lambda r: (
         f"{r['rank']:>3}  {_number(r['value']):>7} {_number(r['measured']):>7}  {r['model'][:40]:<40} "
         f"{_params(r['params']):>8}  "
-        f"{r['setting'] or '-':<12} {','.join(r['sources']):<16} {r['published'] or ''}"))
+        f"{r['setting'] or '-':<12} {','.join(r['sources']):<16} {r['published'] or '':<10}"
+        + (f"  [{', '.join(r['flags'])}]" if r["flags"] else "")))
 
 
 @cli.command()
@@ -292,6 +293,25 @@ def conflicts(field, fmt, db_path):
                    "number, they agree within the precision they print", err=True)
     _emit(rows, tuple(rows[0]) if rows else ("model",), fmt,
           lambda r: f"{r['field']:<6} {r['model'][:32]:<32} {r['note']}")
+
+
+@cli.command()
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Only changes on or after this date (UTC).")
+@click.option("--source", default=None, help="Only changes to this source's results.")
+@click.option("--limit", type=int, default=None, help="At most N changes, newest first.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
+@db_option
+def changes(since, source, limit, fmt, db_path):
+    """What the runs changed, newest first: inserts, updates, flags raised and cleared, with why."""
+    from db.queries import CHANGE_KEYS, changes as query
+
+    rows = query(_open_existing(db_path), since.date().isoformat() if since else None, source, limit)
+    def line(r):
+        values = f"{r['new_value']:g}" if r["old_value"] is None else f"{r['old_value']:g} -> {r['new_value']:g}"
+        return (f"{r['at']}  {r['change']:<6} {r['flag'] or '':<11} {r['source']:<6} "
+                f"{r['model'][:36]:<36} {values:<16} {r['why']}")
+    _emit(rows, CHANGE_KEYS, fmt, line)
 
 
 @cli.command()
