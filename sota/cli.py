@@ -315,6 +315,27 @@ def changes(since, source, limit, fmt, db_path):
 
 
 @cli.command()
+@click.argument("out", type=click.Path(dir_okay=False))
+@db_option
+def snapshot(out, db_path):
+    """Write OUT: one immutable, self-contained SQLite file to share (plain sqlite3 and
+    `datasette -i OUT` serve it, leaderboard, progression and conflicts included)."""
+    from db.snapshot import SnapshotError, write_snapshot
+    from runs.prepare import prepare_db
+
+    path = _db_path(db_path)
+    if path.exists():
+        prepare_db(path)   # today's schema and views, so the snapshot carries them
+    try:
+        done = write_snapshot(path, Path(out).resolve())
+    except (SnapshotError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    rows = ", ".join(f"{name} {n:,}" for name, n in done["rows"].items())
+    click.echo(f"{done['path']}: {done['bytes']:,} bytes, taken {done['taken_at']} ({rows}); "
+               f"serve it with `datasette -i {done['path']}`")
+
+
+@cli.command()
 @click.option("--accept", "accept", type=int, multiple=True, help="Merge review N (repeatable).")
 @click.option("--reject", "reject", type=int, multiple=True, help="Keep review N apart (repeatable).")
 @db_option
