@@ -59,7 +59,6 @@ def write_snapshot(db_path: Path, out: Path) -> dict:
         conn.execute("INSERT INTO state (key, value) VALUES ('snapshot', ?) "
                      "ON CONFLICT (key) DO UPDATE SET value = excluded.value", [json.dumps(taken)])
         conn.execute("COMMIT")
-        conn.execute("VACUUM")
         counts = {name: conn.execute(f"SELECT count(*) FROM [{name}]").fetchone()[0]
                   for name in ("results", "leaderboard", "progression", "conflicts_readable", "changes")}
     finally:
