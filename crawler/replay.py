@@ -18,6 +18,12 @@ from email.utils import formatdate
 from urllib.parse import quote, unquote, urlsplit
 
 
+# The mirror's 404 says it is the mirror's (not the site's) in this header, so a run can say
+# "not in the replay mirror" once instead of reporting each URL as an HTTP error.
+REPLAY_MISS = "X-Replay-Miss"
+NOT_IN_MIRROR = "not in the replay mirror"
+
+
 def replay_url(base: str, url: str) -> str:
     """Map a production URL onto the replay server: `<base>/<host><path>[?query]`."""
     parts = urlsplit(url)
@@ -54,7 +60,14 @@ class _Handler(SimpleHTTPRequestHandler):
     def _answer(self, head: bool):
         target = mirror_file(self.root, self.path)
         if target is None:
-            self.send_error(404, "not in the replay mirror")
+            body = f"404 {NOT_IN_MIRROR}\n".encode()
+            self.send_response(404, NOT_IN_MIRROR)
+            self.send_header(REPLAY_MISS, "1")
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
             return
         body = target.read_bytes()
         # Validators like a real static host, so conditional requests can be tested.

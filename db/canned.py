@@ -87,7 +87,8 @@ def canned_queries() -> dict[str, dict]:
                 "WHEN 0 THEN 'no' END AS extra_data,\n"
                 "       params, published AS date,\n"
                 "       (SELECT group_concat(value, ', ') FROM json_each(sources)) AS sources,\n"
-                "       CASE WHEN confirmed THEN 'yes' END AS confirmed, flags, result_id\n"
+                "       CASE WHEN confirmed THEN confirmations END AS confirmed,\n"
+                "       (SELECT group_concat(value, ', ') FROM json_each(flags)) AS flags, result_id\n"
                 f"FROM (\n{leaderboard}\n)\n"
                 "ORDER BY score DESC, model\n"
                 "LIMIT CAST(coalesce(nullif(:top, ''), '100') AS INTEGER)"),
@@ -103,7 +104,8 @@ def canned_queries() -> dict[str, dict]:
             "params": ["dataset", "metric", "setting"],
             "hide_sql": True,
             "sql": (
-                "SELECT published AS date, model, value, protocol, setting, source, flags, result_id\n"
+                "SELECT published AS date, model, value, protocol, setting, source,\n"
+                "       (SELECT group_concat(value, ', ') FROM json_each(flags)) AS flags, result_id\n"
                 f"FROM (\n{progression}\n)\n"
                 "ORDER BY dataset, metric, protocol, published"),
         },
@@ -152,8 +154,30 @@ def canned_queries() -> dict[str, dict]:
             "params": ["dataset"],
             "hide_sql": True,
             "sql": ("SELECT model, dataset, metric, protocol, field, source_a, value_a, source_b,\n"
-                    "       value_b, difference, result_a, result_b\n"
+                    "       value_b, difference, note, result_a, result_b\n"
                     f"FROM (\n{strip_comments(sql_file('conflicts.sql'))}\n)\n"
-                    "ORDER BY difference DESC, model, id"),
+                    "ORDER BY field = 'value' DESC,\n"
+                    "         abs(value_a - value_b) / max(abs(value_a), abs(value_b), 1e-9) DESC, model, id"),
+        },
+        "changes": {
+            "title": "Changes",
+            "description_html": (
+                "<p>The change log, newest first: every insert, update, flag raised (unconfirmed, "
+                "implausible, superseded, withdrawn, delisted) and cleared, with when (UTC), which "
+                "run and why; derived from results, their history and flags (the "
+                "<a href=\"/sota/changes_all\">changes_all</a> view). Also an "
+                "<a href=\"/sota/changes.atom\">Atom feed</a>. Filters: <code>since</code> "
+                "YYYY-MM-DD, <code>source</code>, <code>limit</code> (200).</p>"),
+            "params": ["since", "source", "limit"],
+            "hide_sql": True,
+            "sql": (
+                "SELECT at, change, flag, model, dataset, metric, old_value, new_value, source, run,\n"
+                "       why, locator, result_id, atom_id, atom_updated, atom_title,\n"
+                "       atom_link, atom_content_html\n"
+                "FROM changes_all\n"
+                "WHERE (coalesce(:since, '') = '' OR at >= :since)\n"
+                "  AND (coalesce(:source, '') = '' OR source = :source)\n"
+                "ORDER BY at DESC\n"
+                "LIMIT CAST(coalesce(nullif(:limit, ''), '200') AS INTEGER)"),
         },
     }

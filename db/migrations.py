@@ -235,6 +235,36 @@ def m030_daemon_jobs(db: Database) -> None:
     db["crawl_runs"].create_index(["source", "kind", "status"])
 
 
+@migrations()
+def m040_trust(db: Database) -> None:
+    """Which run inserted each result and which paper version said it; what a conflict means.
+
+    results.inserted_run: the run that first inserted the row (a later update keeps it), so
+    the change log (the `changes` view) can date every insert without a write per change.
+    results.paper_version / results_history.paper_version: the paper version (arXiv vN) whose
+    text the number was read from, so history says which version said what. results_history
+    also keeps where the replaced version was read (locator, archive_url). papers.has_code: the
+    source says the paper has public code (PWC's `paper.code`). conflicts: the unit both values
+    are in, where each was read (locator, paper version) and a sentence saying what differs.
+    rule_metrics.implausible_margin: the margin by which a first result may beat its protocol's
+    frontier before it is flagged `implausible` (rules/metrics.toml).
+    """
+    db["results"].add_column("inserted_run", int)
+    db["results"].add_column("paper_version", int)
+    db.execute("UPDATE results SET inserted_run = coalesce((SELECT h.crawl_run FROM results_history h "
+               "WHERE h.result_id = results.id ORDER BY h.id LIMIT 1), crawl_run)")
+    for column, kind in (("paper_version", int), ("locator", str), ("archive_url", str)):
+        db["results_history"].add_column(column, kind)
+    db["results_history"].create_index(["replaced_at"])
+    db["flags"].create_index(["raised_at"])
+    db["flags"].create_index(["cleared_at"])
+    db["papers"].add_column("has_code", int)
+    for column, kind in (("unit", str), ("locator_a", str), ("locator_b", str), ("version_a", int),
+                         ("version_b", int), ("note", str)):
+        db["conflicts"].add_column(column, kind)
+    db["rule_metrics"].add_column("implausible_margin", float)
+
+
 def ensure_db_shape(db: Database) -> list[str]:
     """Apply pending migrations and refresh the views; return the migrations applied."""
     from db.views import ensure_views

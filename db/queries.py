@@ -11,10 +11,13 @@ from rules import settings
 LEADERBOARD_KEYS = ("rank", "model", "value", "measured", "metric", "dataset", "setting",
                     "extra_data", "extra_data_corpus", "params", "published", "paper_title",
                     "paper_url", "arxiv_id", "sources", "source", "source_url", "evidence",
-                    "confirmed", "confirmations", "confirming_papers", "locator", "flags", "protocol",
-                    "measured_model", "measured_resolution", "measured_source_url", "result_id")
+                    "locator", "archive_url", "crawl_run", "flags", "confirmed", "confirmations",
+                    "confirming_papers", "protocol", "measured_model", "measured_resolution",
+                    "measured_source_url", "measured_locator", "result_id")
 PROGRESSION_KEYS = ("published", "model", "value", "metric", "dataset", "setting", "source",
-                    "source_url", "evidence", "date_precision")
+                    "source_url", "evidence", "locator", "date_precision", "flags")
+CHANGE_KEYS = ("at", "change", "flag", "key", "model", "dataset", "metric", "old_value",
+               "new_value", "source", "run", "why", "source_url", "locator", "result_id")
 
 
 def _protocol(setting: str | None) -> str | None:
@@ -47,6 +50,7 @@ def leaderboard(db: Database, dataset: str, metric: str, top: int = 20, setting:
         row["rank"] = rank  # one ranking across protocols when --setting all
         row["sources"] = sorted(json.loads(row["sources"]))
         row["confirmed"] = bool(row["confirmed"])
+        row["flags"] = json.loads(row["flags"] or "[]")
         if row["extra_data"] is not None:
             row["extra_data"] = bool(row["extra_data"])
         out.append({k: row.get(k) for k in LEADERBOARD_KEYS})
@@ -62,7 +66,26 @@ def progression(db: Database, dataset: str, metric: str, setting: str | None = N
                     {"dataset": dataset, "metric": metric, "protocol": protocol,
                      "include_withdrawn": int(include_withdrawn),
                      "include_delisted": int(include_delisted)})
-    return [{k: r.get(k) for k in PROGRESSION_KEYS} for r in rows]
+    return [{**{k: r.get(k) for k in PROGRESSION_KEYS}, "flags": json.loads(r["flags"] or "[]")}
+            for r in rows]
+
+
+def changes(db: Database, since: str | None = None, source: str | None = None,
+            limit: int | None = None) -> list[dict]:
+    """The change log (db/sql/changes.sql), newest first: since a date (YYYY-MM-DD, UTC),
+    of one source, at most `limit` rows."""
+    conditions = [c for c, v in (("at >= :since", since), ("source = :source", source)) if v]
+    sql = (f"SELECT {', '.join(CHANGE_KEYS)} FROM changes_all"
+           + (f" WHERE {' AND '.join(conditions)}" if conditions else "")
+           + " ORDER BY at DESC" + (" LIMIT :limit" if limit else ""))
+    return list(db.query(sql, {"since": since, "source": source, "limit": limit}))
+
+
+def conflicts(db: Database, field: str | None = None, dataset: str | None = None) -> list[dict]:
+    """Conflicts in readable units with what differs (see db/sql/conflicts.sql); `field`:
+    "value" or "params" (None = both); `dataset` (None = every dataset)."""
+    sql = f"SELECT * FROM ({query_sql('conflicts.sql')}) WHERE :field IS NULL OR field = :field"
+    return list(db.query(sql, {"dataset": dataset or "", "field": field}))
 
 
 def table_names(db: Database) -> list[str]:

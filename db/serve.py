@@ -14,7 +14,8 @@ What a visitor sees is assembled here from files that each have one home:
 - db/templates/, db/static/: a canned query's tab title, and a few styles (/assets/sota.css);
 - db/dashboards.yml: the datasette-dashboards charts (Vega-Lite specs over SQL), each
   source in the same colour in every chart;
-- an Atom feed of new_sota (datasette-atom), which answers an empty feed with 200.
+- Atom feeds (datasette-atom), served as application/atom+xml, an empty one with 200: new
+  records (/sota/new_sota.atom) and the change log (/sota/changes.atom), both canned queries.
 """
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ PLUGIN_NAME = "sota_atom_empty_feed"
 CELLS_PLUGIN = "sota_cells"
 ASSETS = "assets"          # /assets/sota.css: db/static
 HERE = Path(__file__).resolve().parent
+ATOM_TYPE = "application/atom+xml; charset=utf-8"
 
 
 def _read(db_path: Path, sql: str) -> list[dict]:
@@ -80,6 +82,8 @@ def overview_html() -> str:
         "href=\"/sota/new_sota.atom\">Atom feed</a>), <a href=\"/-/dashboards/imagenet-1k\">"
         "ImageNet-1K charts</a>.</li>"
         "<li><strong>How sure</strong>: <a href=\"/sota/conflicts\">conflicts between sources</a>, "
+        "<a href=\"/sota/changes\">what changed, when and why</a> (<a href=\"/sota/changes.atom\">"
+        "Atom feed</a>), <a href=\"/sota/active_flags\">flags in force</a>, "
         "<a href=\"/sota/recent_claims\">recent arXiv claims</a>, <a "
         "href=\"/sota/source_health\">source health</a>.</li>"
         "<li><strong>Everything</strong>: <a href=\"/sota/results\">every result</a>, <a "
@@ -163,9 +167,12 @@ def _render_atom(datasette, request, sql, columns, rows, database, table, query_
 
     if not rows and datasette_atom.can_render_atom(columns):
         return Response(_empty_feed(datasette, request, database, query_name),
-                        content_type="application/xml; charset=utf-8", status=200)
-    return datasette_atom.render_atom(datasette, request, sql, columns, rows, database, table,
-                                      query_name, view_name, data)
+                        content_type=ATOM_TYPE, status=200)
+    response = datasette_atom.render_atom(datasette, request, sql, columns, rows, database, table,
+                                          query_name, view_name, data)
+    if response.status == 200:   # a feed, labelled as feed readers expect
+        response.content_type = ATOM_TYPE
+    return response
 
 
 def _register_plugins() -> None:

@@ -20,6 +20,9 @@ VIEWS = {
     "results_canonical": ("results_canonical.sql", {}),
     "progression_all": ("progression.sql", {"include_withdrawn": "0", "include_delisted": "0"}),
     "conflicts_all": ("conflicts_all.sql", {}),
+    "conflicts_readable": ("conflicts.sql", {"dataset": "''"}),
+    "changes_all": ("changes.sql", {}),
+    "active_flags": ("active_flags.sql", {}),
     "failure_streaks": ("failure_streaks.sql", {}),
 }
 # Views of earlier versions, dropped when found: `leaderboard` and `progression` were listed

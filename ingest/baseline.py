@@ -1,11 +1,15 @@
 """The bundled baseline: a compact file of facts that seeds an empty database offline.
 
 `build_baseline(db)` takes ImageNet-1K results (model, dataset, metric, value,
-setting, extra data, params, dates, source URL, key) and their papers' ids,
-titles, URLs and dates from a crawled database: facts only, never evidence
-text or abstracts. `load_baseline(db)` inserts it into an empty database with
-`results.baseline` set to the file's date; a live crawl later replaces each row
-(its evidence differs), keeping the baseline version in `results_history`.
+setting, extra data, params, dates, key) with their citation — the source URL, the
+capture they were read from (`archive_url`), the locator of the record inside it (a
+page's table row, a CSV line, an abstract's character span) and the paper version —
+and their papers' ids, titles, URLs, dates and has-code marks from a crawled database:
+facts only, never evidence text or abstracts. `load_baseline(db)` inserts it into an
+empty database with `results.baseline` set to the file's date, as one run of kind
+`baseline` (the change log's "which run"), and derives the flags; a live crawl later
+replaces each row (its evidence differs), keeping the baseline version in
+`results_history`.
 """
 from __future__ import annotations
 
@@ -18,13 +22,16 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from db.connect import write_transaction
+from db.runs import now_iso
+from ingest.derived_flags import refresh_flags_if_needed
 from ingest.reconcile import reconcile
 
 BASELINE_FILE = "baseline.json.gz"
 RESULT_FIELDS = ("key", "model", "dataset", "metric", "value", "raw_value", "setting",
                  "extra_data", "extra_data_corpus", "params", "resolution", "paper_id",
-                 "published", "date_precision", "flags", "source", "source_url", "fetched_at", "kind")
-PAPER_FIELDS = ("id", "arxiv_id", "title", "url", "published")
+                 "published", "date_precision", "flags", "source", "source_url", "fetched_at", "kind",
+                 "archive_url", "locator", "paper_version", "role")
+PAPER_FIELDS = ("id", "arxiv_id", "title", "url", "published", "version", "has_code")
 
 
 def build_baseline(db: Database, dataset: str = "imagenet-1k") -> dict:
@@ -68,9 +75,18 @@ def load_baseline(db: Database, data: dict) -> int:
     with write_transaction(db):
         db["sources"].insert_all(data.get("sources", []), pk="name", ignore=True, alter=True)
         db["papers"].insert_all((dict(zip(pfields, p)) for p in data["papers"]), pk="id", ignore=True)
-        rows = [{**dict(zip(fields, r)), "baseline": data["built"]} for r in data["results"]]
+        run_id = db["crawl_runs"].insert({
+            "source": None, "kind": "baseline", "status": "ok", "started": now_iso(),
+            "finished": now_iso(), "items_seen": len(data["results"]),
+            "items_inserted": len(data["results"]), "items_updated": 0, "items_unchanged": 0,
+            "items_rejected": 0, "urls": json.dumps(sorted({r[fields.index("source_url")]
+                                                           for r in data["results"]}))}).last_pk
+        # No crawl_run: no archive of ours holds these bytes; archive_url + locator cite them.
+        rows = [{**dict(zip(fields, r)), "baseline": data["built"], "inserted_run": run_id}
+                for r in data["results"]]
         db["models"].insert_all(({"name": m, "first_source": s} for m, s in
                                  {(r["model"], r["source"]) for r in rows}), pk="name", ignore=True)
         db["results"].insert_all(rows, batch_size=2000)
         reconcile(db)
+        refresh_flags_if_needed(db, run_id, changed=True)
     return len(rows)

@@ -21,7 +21,10 @@ def claim_items(paper: dict, fetched_at: str) -> list[ResultItem]:
     """
     claims = extract_claims(paper.get("abstract") or "", paper.get("title") or "")
     ref = {"id": paper["id"], "arxiv_id": paper["arxiv_id"], "title": paper["title"],
-           "url": paper["url"], "published": paper.get("published")}
+           "url": paper["url"], "published": paper.get("published"), "version": paper.get("version")}
+    # Where a reader finds the number: this version of the abstract, these characters.
+    version = f"v{paper['version']}" if paper.get("version") else ""
+    where = f"abstract of arXiv:{paper['arxiv_id']}{version}, characters"
     seen: Counter = Counter()
     items = []
     for claim in claims:
@@ -41,6 +44,6 @@ def claim_items(paper: dict, fetched_at: str) -> list[ResultItem]:
             extra_data_corpus=extra if isinstance(extra, str) else None,
             params=claim.get("params"), published=paper.get("published"), paper=ref,
             confidence=claim.get("confidence"), evidence_start=claim["start"],
-            evidence_end=claim["end"], role=role,
+            evidence_end=claim["end"], role=role, locator=f"{where} {claim['start']}-{claim['end']}",
         ))
     return items

@@ -26,14 +26,14 @@ from rules.metrics import check_value, value_check
 VERSIONED = ("model", "value", "raw_value", "setting", "extra_data", "extra_data_corpus",
              "params", "resolution", "published", "paper_id", "source_url", "evidence",
              "confidence", "evidence_start", "evidence_end", "date_precision", "flags", "baseline",
-             "role")
+             "role", "paper_version")
 # Columns that say where a row came from and what derived it: refreshed silently (a row
 # re-derived by newer code from the same bytes is not a new version of the number).
 DERIVATION = ("derived_by", "archive_url", "locator", "crawl_run", "fetched_at")
 # What results_history keeps of the version it replaces.
 HISTORY = ("key", "value", "raw_value", "params", "evidence", "source_url", "fetched_at", "crawl_run",
            "model", "setting", "extra_data", "extra_data_corpus", "resolution", "published",
-           "paper_id", "flags", "role", "derived_by")
+           "paper_id", "flags", "role", "derived_by", "paper_version", "locator", "archive_url")
 REQUIRED = ("source", "key", "model", "dataset", "metric", "source_url", "fetched_at", "kind")
 KINDS = ("measured", "reported")
 
@@ -114,6 +114,9 @@ def result_row(item: dict, run_id: int) -> dict:
         "derived_by": item.get("derived_by"), "archive_url": item.get("archive_url") or item["source_url"],
         "locator": item.get("locator"),
         "baseline": None,   # live data: replaces a baseline row with the same key
+        # Which version of the paper said it (arXiv vN), when the source knows.
+        "paper_version": paper.get("version") if paper else None,
+        "inserted_run": run_id,   # an update keeps the row's first run (save_items)
     }
 
 
@@ -180,8 +183,9 @@ def save_items(db: Database, run_id: int, items: Iterable[dict], seen: Seen | No
         elif any(old.get(c) != row[c] for c in VERSIONED):
             history.append({"result_id": old["id"], **{c: old[c] for c in HISTORY},
                             "replaced_at": seen_at, "replaced_by_run": run_id})
-            updates.append({**row, "id": old["id"]})
-            existing[row["key"]] = {**row, "id": old["id"]}
+            kept = {**row, "id": old["id"], "inserted_run": old["inserted_run"]}
+            updates.append(kept)
+            existing[row["key"]] = kept
             counts.updated += 1
         else:
             if any(row[c] is not None and old.get(c) != row[c] for c in DERIVATION[:3]):
@@ -279,7 +283,7 @@ def _update_rows(db: Database, rows: list[dict]) -> None:
 
 
 def _existing(db: Database, source: str) -> dict[str, dict]:
-    cols = ", ".join(dict.fromkeys(("id", "key") + VERSIONED + DERIVATION + HISTORY))
+    cols = ", ".join(dict.fromkeys(("id", "key", "inserted_run") + VERSIONED + DERIVATION + HISTORY))
     cursor = db.execute(f"SELECT {cols} FROM results WHERE source = ?", [source])
     names = [d[0] for d in cursor.description]
     return {row[1]: dict(zip(names, row)) for row in cursor}

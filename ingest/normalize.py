@@ -49,6 +49,27 @@ def params_absolute(raw: str | float | None) -> int | None:
     return int(round(value)) if value > 0 else None
 
 
+_SCALES = {"k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12}
+_WITH_UNIT = re.compile(r"^\s*([-+]?[\d,]*\.?\d+)\s*([kmbgt])\s*$", re.I)
+
+
+def params_count(raw: str | float | None, millions_below: float) -> int | None:
+    """A parameter count in one unit (absolute) however a source wrote it: with a unit
+    ("7.8M", "2440M", "1.2B", "350K"), or as a bare number, which is absolute unless it is
+    below `millions_below` (a rule: PWC's "Number of params" is sometimes 7.8 for 7.8M, and
+    no ImageNet model is that small). 0 means unknown (PWC)."""
+    if raw is None or str(raw).strip() == "":
+        return None
+    unit = _WITH_UNIT.match(str(raw)) if isinstance(raw, str) else None
+    if unit:
+        value = parse_number(unit.group(1)) * _SCALES[unit.group(2).lower()]
+    else:
+        value = parse_number(raw)
+        if 0 < value < millions_below:
+            value *= 1e6
+    return int(round(value)) if value > 0 else None
+
+
 def date_only(raw: str | None) -> str | None:
     """"2022-05-04T00:00:00.000000" → "2022-05-04"; None or "" stays None; anything else that
     does not start with a real calendar day ("2022-02T00:00", "2022-13-45", 20220504) is a

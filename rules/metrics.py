@@ -45,8 +45,26 @@ def value_check(metric: str):
     return check
 
 
+def params_millions_below() -> float:
+    """A parameter count written as a bare number below this is in millions ([params])."""
+    return float(load("metrics")["params"]["millions_below"])
+
+
+def params_relative_tolerance() -> float:
+    """Parameter counts closer than this fraction of the larger one agree ([params])."""
+    return float(load("metrics")["params"]["relative_tolerance"])
+
+
+def implausible_margin(metric: str) -> float:
+    """How far (in the metric's unit) a result may beat its protocol's frontier before it is
+    flagged `implausible`: the metric's own `implausible_margin`, else [implausible] margin."""
+    conf = _metrics().get(metric) or {}
+    return float(conf.get("implausible_margin", load("metrics")["implausible"]["margin"]))
+
+
 def metric_table() -> list[dict]:
     """Rows for the database's rules table."""
     return [{"metric": m, "label": c.get("label"), "unit": c.get("unit"),
              "higher_is_better": int(bool(c["higher_is_better"])),
-             "leaderboard": int(bool(c.get("leaderboard")))} for m, c in _metrics().items()]
+             "leaderboard": int(bool(c.get("leaderboard"))),
+             "implausible_margin": implausible_margin(m)} for m, c in _metrics().items()]

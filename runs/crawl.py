@@ -32,13 +32,14 @@ from pathlib import Path
 
 from crawler import policy
 from crawler.pages import load_pages
-from crawler.replay import ReplayServer
+from crawler.replay import NOT_IN_MIRROR, ReplayServer
 from crawler.sources import get_source, source_query
 from crawler.validators import preflight
 from db.connect import explain, open_db, write_transaction
 from db.locks import LockHeld, hold
 from db.paper_pages import pending_papers, record_states
 from db.runs import advance_cursor, finish_run, get_cursor, mark_interrupted, start_run
+from ingest.derived_flags import refresh_flags_if_needed
 from ingest.flags import settle_absent
 from ingest.load import LoadCounts, Seen, read_jsonl, save_items, save_responses, settle_rejects
 from ingest.reconcile import reconcile_if_needed
@@ -61,8 +62,13 @@ class RunOutcome:
     unchanged: int = 0
     kind: str = "crawl"
     flagged: int = 0
+    fallbacks: int = 0
 
     def line(self) -> str:
+        if (self.error and self.error.startswith(NOT_IN_MIRROR) and not self.counts.seen
+                and not self.unchanged and not self.fallbacks):
+            # Expected under --replay for sources the mirror does not hold: said once, plainly.
+            return f"{self.source}: {self.error}; nothing loaded ({self.kind} run {self.run_id})"
         c = self.counts
         run = f" ({self.kind} run {self.run_id})" if self.run_id is not None else ""
         text = (f"{self.source}: {self.status}{run} — seen {c.seen}, "
@@ -73,6 +79,8 @@ class RunOutcome:
         text += f" in {self.seconds:.1f}s"
         if self.unchanged:
             text += f" ({self.unchanged} unchanged responses not re-parsed)"
+        if self.fallbacks:
+            text += f" (read {self.fallbacks} pinned capture(s) in place of URLs that answered 404)"
         return text + (f" — {self.error}" if self.error else "")
 
 
@@ -204,7 +212,9 @@ def _run(db, db_path: Path, source: str, urls, replay_base, replay_dir, budget, 
     except (sqlite3.Error, OSError) as exc:
         outcome = _record_failed_load(db, db_path, source, run_id, out_dir, exc, kind)
     outcome.seconds = time.monotonic() - started
-    log.log(logging.WARNING if outcome.status != "ok" else logging.INFO, "%s", outcome.line())
+    # A source the replay mirror does not hold is expected under --replay: said once, at INFO.
+    expected = outcome.status == "ok" or (outcome.error or "").startswith(NOT_IN_MIRROR)
+    log.log(logging.INFO if expected else logging.WARNING, "%s", outcome.line())
     return outcome
 
 
@@ -212,7 +222,7 @@ def _load(db, source: str, conf: dict, run_id: int, summary: dict, error: str | 
           out_dir: Path, backfill, kind: str, query: str | None = None,
           targets: list[dict] = ()) -> RunOutcome:
     """Load the run folder and close the run, in one transaction."""
-    errors = summary.get("errors") or ([error] if error else [])
+    errors = mirror_misses_once(summary.get("errors") or ([error] if error else []))
     unchanged = summary.get("unchanged") or []
     flagged = 0
     with write_transaction(db):
@@ -226,7 +236,9 @@ def _load(db, source: str, conf: dict, run_id: int, summary: dict, error: str | 
             parsed = set(summary.get("parsed") or ())
             flagged, cleared = settle_absent(db, source, run_id, seen.results, parsed, "delisted", DELISTED)
             settle_rejects(db, source, run_id, seen, parsed)
-        reconcile_if_needed(db, changed=bool(counts.inserted or counts.updated or flagged or cleared))
+        changed = bool(counts.inserted or counts.updated or flagged or cleared)
+        reconciled = reconcile_if_needed(db, changed=changed)
+        refresh_flags_if_needed(db, run_id, changed=changed or reconciled is not None)
         status = "failed" if errors else "ok"
         message = None
         if errors:
@@ -237,7 +249,7 @@ def _load(db, source: str, conf: dict, run_id: int, summary: dict, error: str | 
             record_states(db, source, run_id, target_states(db, run_id, targets, summary))
         finish_run(db, run_id, status, counts, message, _keep_archive(out_dir, status))
     return RunOutcome(source, run_id, status, counts, message, unchanged=len(unchanged), kind=kind,
-                      flagged=flagged)
+                      flagged=flagged, fallbacks=len(summary.get("fell_back") or []))
 
 
 def paper_targets(db, source: str, conf: dict, pages) -> list[dict]:
@@ -263,6 +275,17 @@ def target_states(db, run_id: int, targets: list[dict], summary: dict) -> list[d
         elif t["url"] in answered or fell_back.get(t["url"]) in answered:
             states.append({**t, "status": "ok", "url": t["url"] if t["url"] in answered else fell_back[t["url"]]})
     return states
+
+
+def mirror_misses_once(errors: list[str]) -> list[str]:
+    """The replay mirror's misses ("not in the replay mirror: URL", one per URL) as one error
+    that counts them, first; other errors after it, as they came."""
+    misses = [e.split(": ", 1)[1] for e in errors if e.startswith(NOT_IN_MIRROR + ": ")]
+    if not misses:
+        return errors
+    others = [e for e in errors if not e.startswith(NOT_IN_MIRROR + ": ")]
+    many = f" for {len(misses)} URLs, first" if len(misses) > 1 else " from"
+    return [f"{NOT_IN_MIRROR} (HTTP 404{many} {misses[0]})"] + others
 
 
 def _record_failed_load(db, db_path: Path, source: str, run_id: int, out_dir: Path,

@@ -23,6 +23,7 @@ from db.connect import open_db, write_transaction
 from db.responses import current_responses
 from db.locks import LockHeld, hold
 from db.runs import finish_run, start_run
+from ingest.derived_flags import refresh_flags_if_needed
 from ingest.flags import settle_absent
 from ingest.load import Seen, save_items, settle_rejects
 from ingest.reconcile import reconcile_if_needed
@@ -115,7 +116,9 @@ def _reprocess_locked(db_path: Path, source: str, since: str | None, stale: bool
             counts = save_items(db, run_id, items, seen)
             flagged, cleared = settle_absent(db, source, run_id, seen.results, parsed, "underived", UNDERIVED)
             settle_rejects(db, source, run_id, seen, parsed)
-            reconcile_if_needed(db, changed=bool(counts.inserted or counts.updated or flagged or cleared))
+            changed = bool(counts.inserted or counts.updated or flagged or cleared)
+            reconciled = reconcile_if_needed(db, changed=changed)
+            refresh_flags_if_needed(db, run_id, changed=changed or reconciled is not None)
             status = "failed" if errors else "ok"
             message = (errors[0] + (f" (+{len(errors) - 1} more)" if len(errors) > 1 else "")) if errors else None
             finish_run(db, run_id, status, counts, message, None)

@@ -317,17 +317,58 @@ def progression(dataset, metric, setting, include_withdrawn, include_delisted, f
 @db_option
 def conflicts(field, dataset, fmt, db_path):
     """Where sources disagree on a model's value or parameter count, side by side."""
+    from db.queries import conflicts as query
+
     db = _open_existing(db_path)
     _check_scope(db, dataset, None, None)
-    rows = list(db.query("SELECT * FROM conflicts WHERE (:field IS NULL OR field = :field) "
-                         "AND (:dataset IS NULL OR dataset = :dataset) ORDER BY field, model",
-                         {"field": field, "dataset": dataset}))
+    rows = query(db, field, dataset)
+    keys = tuple(rows[0]) if rows else ("model", "field", "note")
+    emit(rows, [Col("field"), Col("model", width=32), Col("dataset"), Col("source_a"),
+                Col("shown_a", "value a", right=True), Col("source_b"),
+                Col("shown_b", "value b", right=True), Col("note", width=70)],
+         fmt, keys, empty=f"no {field + ' ' if field else ''}conflicts: where two sources give the "
+                          "same number, they agree within the precision they print")
 
-    def amount(key):  # a parameter count in millions, a value as stored
-        return Col(key, right=True, of_row=lambda r: params(r[key]) if r["field"] == "params" else r[key])
-    emit(rows, [Col("field"), Col("model", width=36), Col("dataset"), Col("metric"), Col("source_a"),
-                amount("value_a"), Col("source_b"), amount("value_b")],
-         fmt, tuple(db["conflicts"].columns_dict), empty="no conflicts")
+
+@cli.command()
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Only changes on or after this date (UTC).")
+@click.option("--source", default=None, help="Only changes to this source's results.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="At most N changes, newest first.")
+@format_option()
+@db_option
+def changes(since, source, limit, fmt, db_path):
+    """What the runs changed, newest first: inserts, updates, flags raised and cleared, with why."""
+    from db.queries import CHANGE_KEYS, changes as query
+
+    db = _open_existing(db_path)
+    if source:
+        _known_sources([source])
+    rows = query(db, since.date().isoformat() if since else None, source, limit)
+    emit(rows, [Col("at", "at (UTC)", when), Col("change"), Col("flag"), Col("source"),
+                Col("model", width=36), Col("old_value", "old", right=True),
+                Col("new_value", "new", right=True), Col("why", width=60)],
+         fmt, CHANGE_KEYS, empty="no changes" + (f" since {since.date()}" if since else ""))
+
+
+@cli.command()
+@click.argument("out", type=click.Path(dir_okay=False))
+@db_option
+def snapshot(out, db_path):
+    """Write OUT: one immutable, self-contained SQLite file to share (plain sqlite3 and
+    `datasette -i OUT` serve it, leaderboard, progression and conflicts included)."""
+    from db.snapshot import SnapshotError, write_snapshot
+    from runs.prepare import prepare_db
+
+    path = checks.existing_db(_db_path(db_path))
+    prepare_db(path)   # today's schema and views, so the snapshot carries them
+    try:
+        done = write_snapshot(path, Path(out).resolve())
+    except (SnapshotError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    rows = ", ".join(f"{name} {n:,}" for name, n in done["rows"].items())
+    click.echo(f"{done['path']}: {done['bytes']:,} bytes, taken {done['taken_at']} ({rows}); "
+               f"serve it with `datasette -i {done['path']}`")
 
 
 @cli.command()

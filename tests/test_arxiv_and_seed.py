@@ -6,9 +6,14 @@ from conftest import q, shared_path, sota
 
 def test_default_crawl_reports_the_missing_mirror_as_a_failure(replay_crawl):
     db, first = replay_crawl.db, replay_crawl.first
-    assert first.returncode == 1 and "failed: pwc, pwcco" in first.stderr
+    # pwc's 2025 captures are not in the mirror: it reads its pinned captures instead.
+    assert first.returncode == 1 and "failed: pwcco" in first.stderr
+    assert "pwc: ok" in first.stderr and "read 3 pinned capture(s)" in first.stderr
+    # pwcco is not in the mirror at all: said once, in words, not as HTTP errors per URL.
+    assert "pwcco: not in the replay mirror (HTTP 404 from https://paperswithcode.co/" in first.stderr
+    assert first.stderr.count("HTTP 404") == 1
     assert dict(q(db, "SELECT source, status FROM crawl_runs WHERE id <= 5")) == {
-        "timm": "ok", "pwc": "failed", "pwcco": "failed", "eff": "ok", "arxiv": "ok"}
+        "timm": "ok", "pwc": "ok", "pwcco": "failed", "eff": "ok", "arxiv": "ok"}
 
 
 def test_arxiv_papers_claims_and_cursor(replay_crawl, replay_copy):

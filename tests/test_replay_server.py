@@ -51,3 +51,5 @@ def test_server_answers_and_404s(root):
             with pytest.raises(urllib.error.HTTPError) as err:
                 urllib.request.urlopen(server.base_url + bad)
             assert err.value.code == 404
+            # The mirror says the miss is its own, so a run can say so once, in words.
+            assert err.value.headers["X-Replay-Miss"] == "1"

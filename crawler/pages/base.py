@@ -92,7 +92,7 @@ class SourcePages:
         raise NotImplementedError(f"{type(self).__name__} reads no papers' pages")
 
     def fallback(self, url: str) -> str | None:
-        """Where to look when `url` answers 404 (another rendering or capture of the same
+        """Where to look when `url` answers 404 or 410 (another rendering or capture of the same
         content), or None. Default: the registry's `fallbacks` table (url → url)."""
         return (self.conf.get("fallbacks") or {}).get(url)
 

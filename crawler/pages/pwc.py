@@ -14,8 +14,9 @@ from parsel import Selector
 
 from crawler.pages.base import Page, PageError, SourcePages
 from ingest.items import ResultItem
-from ingest.normalize import date_only, params_absolute, parse_number
+from ingest.normalize import date_only, params_count, parse_number
 from rules.corpora import from_leaderboard_tags
+from rules.metrics import params_millions_below
 from rules.settings import setting_from_label
 
 PWC_SITE = "https://paperswithcode.com"
@@ -56,11 +57,21 @@ def paper_record(paper: dict) -> dict | None:
         "title": paper.get("title"),
         "url": PWC_SITE + path if path.startswith("/") else path or None,
         "published": date_only(paper.get("published")),
+        # PWC's "paper has code" mark (a reader's first check of a claim); absent = unknown.
+        "has_code": None if paper.get("code") is None else int(bool(paper.get("code"))),
     }
 
 
 class PwcPages(SourcePages):
-    rules = ("corpora", "settings")
+    rules = ("corpora", "settings", "metrics")
+
+    def fallback(self, url: str) -> str | None:
+        """The pinned capture (registry `fallback_urls`) of the leaderboard `url` names, for
+        when `url` answers 404: a Wayback timestamp with no capture, or a replay mirror that
+        holds only the pinned captures."""
+        slug = page_slug(url)
+        return next((u for u in self.conf.get("fallback_urls") or []
+                     if page_slug(u) == slug and u != url), None)
 
     def parse(self, page: Page):
         slug = page_slug(page.url)
@@ -91,7 +102,7 @@ class PwcPages(SourcePages):
         paper = paper_record(row.get("paper") or {})
         published = (paper or {}).get("published") or date_only(row.get("evaluation_date"))
         try:
-            params = next((params_absolute(raw_metrics.get(k)) for k in PARAM_KEYS
+            params = next((params_count(raw_metrics.get(k), params_millions_below()) for k in PARAM_KEYS
                            if raw_metrics.get(k) is not None), None)
         except ValueError:
             params = None

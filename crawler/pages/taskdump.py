@@ -107,7 +107,9 @@ class TaskDumpPages(SourcePages):
         if title or row.get("paper_url"):
             paper = {"id": aid or f"url:{row.get('paper_url') or title}", "arxiv_id": aid,
                      "title": title or None, "url": row.get("paper_url"),
-                     "published": published if precision == "day" else None}
+                     "published": published if precision == "day" else None,
+                     # code links listed: the paper has code; none listed says nothing
+                     "has_code": 1 if row.get("code_links") else None}
         for metric_name, raw in row["metrics"].items():
             rule = self.conf["metrics"].get(str(metric_name).strip().lower())
             if rule is None:

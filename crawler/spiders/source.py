@@ -17,6 +17,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler.middlewares import FIRST_SENT, NOT_SENT, ORIGINAL_URL
+from crawler.replay import NOT_IN_MIRROR, REPLAY_MISS
 from crawler.pages import Follow, Page, PageError, load_pages, run_page
 from crawler.sources import get_source
 from db.connect import explain
@@ -108,7 +109,7 @@ class SourceSpider(scrapy.Spider):
         meta = failure.request.meta
         url = meta.get(ORIGINAL_URL, failure.request.url)
         status = failure.value.response.status if failure.check(HttpError) else None
-        other = self.pages.fallback(url) if status == 404 else None
+        other = self.pages.fallback(url) if status in (404, 410) else None
         if other:
             # Another rendering or capture of the same content: its result stands for this URL's.
             self.fell_back.append(f"{url} -> {other}")
