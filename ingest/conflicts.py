@@ -8,8 +8,8 @@ of the coarser last printed digit ("91.0%" is 90.95..91.05; "86M" is 85.5M..86.5
 parameter counts, beyond a relative tolerance as well (rules/metrics.toml [params]: papers
 round their counts).
 
-Values: one paper's number for one model, dataset, metric and protocol, as each source gives
-it (the paper's abstract, its tables, the leaderboards that copied it); two papers' results
+Values: one paper's number for one model (by the paper and the model's name), dataset, metric
+and protocol, as each source gives it (the paper's abstract, its tables, the leaderboards that copied it); two papers' results
 for one architecture differ by design and are not compared, nor are re-measurements (timm),
 which the leaderboard shows beside the reported value. Each source's best row is compared;
 the note says which paper version said what (a leaderboard still showing what version 1's
@@ -86,7 +86,9 @@ def value_conflicts(db: Database, rows: list[dict]) -> list[dict]:
     for r in rows:
         if r["kind"] != "reported" or not r["paper"]:
             continue
-        key = (r["canonical_key"], r["dataset"], r["metric"], r["protocol"], r["paper"], r["source"])
+        # One paper, one model name: a copy whose number differs is the pair identity leaves
+        # apart (unsure, for review), and the disagreement a reader must see.
+        key = (r["canonical"], r["dataset"], r["metric"], r["protocol"], r["paper"], r["source"])
         if key not in best or r["score"] > best[key]["score"]:
             best[key] = r
     groups: dict[tuple, list] = defaultdict(list)

@@ -1,14 +1,21 @@
 """Flags a reader can act on, derived from the stored results after each load.
 
 - `withdrawn`: the source itself marks the row withdrawn (results.flags, e.g. the EFF dump).
-- `unconfirmed`: a reported number only one source gives — no second source or paper states
-  it, no re-measurement or model card shows released weights, and the paper has no code.
+- `unconfirmed`: a reported number only one source gives — nothing confirms it (the
+  `confirmations` table, ingest/confirm.py: no second source or paper states it, not even as a
+  quoted baseline), no re-measurement or model card shows released weights, and the paper has
+  no code.
 - `implausible`: a reported number that beats the frontier of its protocol on its date (the
   best earlier result of its dataset, metric and protocol, from another paper) by more than
-  the metric's margin (rules/metrics.toml [implausible]), with no second source stating it.
+  the metric's margin (rules/metrics.toml [implausible]), with nothing confirming it.
 - `superseded`: a later version of the paper changed the number: the row still shows what an
   earlier version said (a leaderboard copying v1's abstract after v2 changed it), or the row
-  was read from an earlier version that the current version no longer repeats.
+  was read from an earlier version that the current version no longer repeats. A copy is matched
+  to the paper's own row by paper and model name: a copy whose number differs is exactly the
+  pair identity leaves unmerged (ingest/identity_match.py: an unsure pair goes to review).
+
+Only rows that can make a leaderboard row are flagged: reported, the paper's own (role
+proposed or unstated); a quoted baseline or an ablation never is.
 
 Each is recomputed over the whole table (a few set operations) and reconciled with the
 `flags` table through ingest/flags.py: raised with a reason by the run that finds it, cleared
@@ -39,7 +46,8 @@ def refresh_flags(db: Database, run_id: int) -> dict[str, tuple[int, int]]:
     rows = list(db.query(
         "SELECT id, canonical_key, canonical, dataset, metric, protocol, source, kind, tier, value, "
         "raw_value, score, published, flags, hidden, paper_version, source_url, "
-        "coalesce(arxiv_id, paper_id) AS paper FROM results_canonical WHERE kind = 'reported'"))
+        "coalesce(arxiv_id, paper_id) AS paper FROM results_canonical WHERE kind = 'reported' "
+        "AND coalesce(role, 'proposed') = 'proposed'"))
     weights = {r[0] for r in db.execute(
         "SELECT DISTINCT m.canonical_key FROM results r JOIN model_map m ON m.source = r.source "
         "AND m.model = r.model LEFT JOIN sources s ON s.name = r.source "
@@ -76,13 +84,6 @@ def withdrawn(rows: list[dict]) -> dict[int, str]:
             if "withdrawn" in (r["flags"] or "")}
 
 
-def _agreeing(group: list[dict], r: dict) -> bool:
-    """Another source, or another paper, gives r's number (within printed precision)."""
-    return any((o["source"] != r["source"] or (o["paper"] and o["paper"] != r["paper"]))
-               and not beyond_rounding(o["value"], o["raw_value"], r["value"], r["raw_value"])
-               for o in group if o is not r)
-
-
 def single_source(db: Database, rows: list[dict], weights: set[str]) -> dict[str, dict[int, str]]:
     """`unconfirmed` and `implausible`, which both start from "no second source states it";
     `weights`: canonical models with released weights (measured, or on a model card)."""
@@ -91,17 +92,13 @@ def single_source(db: Database, rows: list[dict], weights: set[str]) -> dict[str
         "SELECT q.id FROM papers p JOIN papers q ON q.arxiv_id = p.arxiv_id WHERE p.has_code = 1 "
         "UNION SELECT p.arxiv_id FROM papers p WHERE p.has_code = 1 AND p.arxiv_id IS NOT NULL")}
     visible = [r for r in rows if not r["hidden"] and "withdrawn" not in (r["flags"] or "")]
-    groups: dict[tuple, list[dict]] = defaultdict(list)
-    for r in visible:
-        if r["kind"] == "reported":
-            groups[(r["canonical_key"], r["dataset"], r["metric"], r["protocol"])].append(r)
-    alone = {r["id"] for group in groups.values() for r in group if not _agreeing(group, r)}
+    confirmed = {r[0] for r in db.execute("SELECT DISTINCT result_id FROM confirmations")}
+    alone = {r["id"] for r in visible if r["id"] not in confirmed}
     unconfirmed = {}
-    for group in groups.values():
-        for r in group:
-            if r["id"] in alone and r["canonical_key"] not in weights and r["paper"] not in coded:
-                unconfirmed[r["id"]] = (f"only {r['source']} states it: no second source or paper, "
-                                        "no released weights or code known")
+    for r in visible:
+        if r["id"] in alone and r["canonical_key"] not in weights and r["paper"] not in coded:
+            unconfirmed[r["id"]] = (f"only {r['source']} states it: no second source or paper, "
+                                    "no released weights or code known")
     margins = {m: implausible_margin(m) for m in leaderboard_metrics()}
     implausible = {}
     for r, front in frontiers([r for r in visible if r["metric"] in margins]):
@@ -157,17 +154,19 @@ def superseded(db: Database, rows: list[dict]) -> dict[int, str]:
         if r["paper_version"] and newest and r["paper_version"] < newest:
             out[r["id"]] = (f"read from v{r['paper_version']} of {r['paper']}; v{newest} no longer "
                             "states this number")
+    # (paper, model name, ...): a copy of the paper's number may be a model of its own to
+    # identity precisely because its number differs
     changed: dict[tuple, list[tuple[dict, dict]]] = defaultdict(list)
     for h in db.query("SELECT result_id, value, raw_value, paper_version FROM results_history "
                       "WHERE paper_version IS NOT NULL"):
         now = by_id.get(h["result_id"])
         if now and now["paper_version"] and h["paper_version"] < now["paper_version"] and beyond_rounding(
                 h["value"], h["raw_value"], now["value"], now["raw_value"]):
-            changed[(now["paper"], now["canonical_key"], now["dataset"], now["metric"], now["protocol"])].append((h, now))
+            changed[(now["paper"], now["canonical"], now["dataset"], now["metric"], now["protocol"])].append((h, now))
     if not changed:
         return out
     for r in rows:
-        key = (r["paper"], r["canonical_key"], r["dataset"], r["metric"], r["protocol"])
+        key = (r["paper"], r["canonical"], r["dataset"], r["metric"], r["protocol"])
         for old, now in changed.get(key, []):
             if r["id"] != now["id"] and not beyond_rounding(r["value"], r["raw_value"], old["value"], old["raw_value"]) \
                     and beyond_rounding(r["value"], r["raw_value"], now["value"], now["raw_value"]):

@@ -323,9 +323,9 @@ def conflicts(field, dataset, fmt, db_path):
     _check_scope(db, dataset, None, None)
     rows = query(db, field, dataset)
     keys = tuple(rows[0]) if rows else ("model", "field", "note")
-    emit(rows, [Col("field"), Col("model", width=32), Col("dataset"), Col("source_a"),
-                Col("shown_a", "value a", right=True), Col("source_b"),
-                Col("shown_b", "value b", right=True), Col("note", width=70)],
+    emit(rows, [Col("field"), Col("model", width=32), Col("dataset"), Col("metric"), Col("source_a"),
+                Col("shown_a", "value_a", right=True), Col("source_b"),
+                Col("shown_b", "value_b", right=True), Col("note", width=70)],
          fmt, keys, empty=f"no {field + ' ' if field else ''}conflicts: where two sources give the "
                           "same number, they agree within the precision they print")
 

@@ -85,8 +85,10 @@ def test_unconfirmed_and_implausible_with_reasons(db_path):
     assert rows["Gamma-H"]["flags"] == ["implausible", "unconfirmed"] and rows["Beta-L"]["flags"] == []
     assert "Omega" not in rows
     # A second source stating the same number (at its printed precision) clears both flags.
+    # (the same paper: PWC's row links to the arXiv paper of the same title)
     second = load(db_path, "arxiv", [item("arxiv", "arxiv|g", "Gamma-H", 84.10, "2022-06-20",
-                                          paper("2206.00001", "2206.00001"), raw_value="84.10",
+                                          {**paper("2206.00001", "2206.00001"), "title": "Paper pwc:gamma"},
+                                          raw_value="84.10",
                                           source_url="https://arxiv.org/abs/2206.00001")])
     assert "Gamma-H" not in active(db_path, "unconfirmed") and active(db_path, "implausible") == {}
     assert q(db_path, "SELECT cleared_run FROM flags f JOIN results r ON r.id = f.result_id "

@@ -124,6 +124,8 @@ class SourceSpider(scrapy.Spider):
         elif status is not None:
             if status == 404 and self.pages.missing_ok(meta.get("first_url", url)):
                 self.missing.append(meta.get("first_url", url))
+            elif failure.value.response.headers.get(REPLAY_MISS):
+                self.errors.append(f"{NOT_IN_MIRROR}: {url}")
             else:
                 self.errors.append(f"HTTP {status} from {url}")
         elif failure.check(OSError) and failure.value.errno in _LOCAL_ERRNOS:
