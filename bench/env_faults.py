@@ -121,6 +121,7 @@ def database_folder_removed(rig: Rig) -> Outcome:
     db = folder / "gone.db"
     copy = rig.work / "gone-backup.db"
     problems: list[str] = []
+    folder.mkdir(exist_ok=True)   # commands create a database file, never the folders above it
     rig.serve(None)
     with daemon(rig, db, problems) as (proc, log):
         if not wait_for(lambda: ok_runs(db) >= 1, 60):

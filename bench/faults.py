@@ -342,15 +342,19 @@ def scalar(db: Path, sql: str):
         conn.close()
 
 
+# The fault server stands in for the real hosts: their real pacing floors (arXiv's 3 s), not
+# replay's scaled ones (crawler/policy.py REPLAY_FLOOR_SCALE).
+REAL_FLOORS = {"SOTA_REPLAY_FLOOR_SCALE": "1"}
+
+
 def sota_crawl(db: Path, source: str, urls: list[str], replay: str,
                budget: float | None = CRAWL_TIMEOUT) -> tuple[int, str, float]:
     """(exit code, stderr, seconds) of `sota crawl` in a process of its own, as a user runs it."""
     cmd = [sys.executable, "-m", "sota", "crawl", source, "--db", str(db), "--replay", replay] + (
         ["--timeout", str(budget)] if budget else []) + sum((["--url", u] for u in urls), [])
     started = time.monotonic()
-    # The fault server stands in for the real hosts: their real pacing floors, not replay's scaled ones.
-    env = {**os.environ, "SOTA_REPLAY_FLOOR_SCALE": "1"}
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=WALL_LIMIT, cwd=ROOT, env=env)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=WALL_LIMIT, cwd=ROOT,
+                          env={**os.environ, **REAL_FLOORS})
     return proc.returncode, proc.stderr, time.monotonic() - started
 
 
@@ -362,7 +366,13 @@ def crawl_here(db: Path, source: str, urls: list[str], replay: str,
     from runs.crawl import crawl
 
     started = time.monotonic()
-    outcomes = crawl(db, [source], urls or None, replay, budget)
+    saved = {k: os.environ.get(k) for k in REAL_FLOORS}
+    os.environ.update(REAL_FLOORS)   # the crawl child inherits it
+    try:
+        outcomes = crawl(db, [source], urls or None, replay, budget)
+    finally:
+        for k, v in saved.items():
+            os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
     return (int(any(o.status != "ok" for o in outcomes)), "\n".join(o.line() for o in outcomes),
             time.monotonic() - started)
 

@@ -115,7 +115,11 @@ def canned_queries() -> dict[str, dict]:
                 "<p>Every result that beat the previous best for its dataset, metric and "
                 "protocol, newest first; also an <a href=\"/sota/new_sota.atom\">Atom feed</a>.</p>"),
             "hide_sql": True,
-            "sql": strip_comments(sql_file("new_sota.sql")),
+            "sql": ("SELECT date, model, value, metric, dataset, protocol, setting, source,\n"
+                    "       (SELECT group_concat(value, ', ') FROM json_each(flags)) AS flags, result_id,\n"
+                    "       atom_id, atom_title, atom_updated, atom_link, atom_content_html\n"
+                    f"FROM (\n{strip_comments(sql_file('new_sota.sql'))}\n)\n"
+                    "ORDER BY date DESC, dataset, metric, protocol, value DESC"),
         },
         "recent_claims": {
             "title": "Recent arXiv claims",
@@ -153,8 +157,8 @@ def canned_queries() -> dict[str, dict]:
                 "</p>"),
             "params": ["dataset"],
             "hide_sql": True,
-            "sql": ("SELECT model, dataset, metric, protocol, field, source_a, value_a, source_b,\n"
-                    "       value_b, difference, note, result_a, result_b\n"
+            "sql": ("SELECT model, field, source_a, value_a, source_b, value_b, difference, note,\n"
+                    "       result_a, result_b\n"
                     f"FROM (\n{strip_comments(sql_file('conflicts.sql'))}\n)\n"
                     "ORDER BY field = 'value' DESC,\n"
                     "         abs(value_a - value_b) / max(abs(value_a), abs(value_b), 1e-9) DESC, model, id"),
@@ -171,8 +175,8 @@ def canned_queries() -> dict[str, dict]:
             "params": ["since", "source", "limit"],
             "hide_sql": True,
             "sql": (
-                "SELECT at, change, flag, model, dataset, metric, old_value, new_value, source, run,\n"
-                "       why, locator, result_id, atom_id, atom_updated, atom_title,\n"
+                "SELECT at, change, flag, model, old_value, new_value, source, run, why, result_id,\n"
+                "       atom_id, atom_updated, atom_title,\n"
                 "       atom_link, atom_content_html\n"
                 "FROM changes_all\n"
                 "WHERE (coalesce(:since, '') = '' OR at >= :since)\n"
