@@ -115,7 +115,7 @@ def canned_queries() -> dict[str, dict]:
                 "<p>Every result that beat the previous best for its dataset, metric and "
                 "protocol, newest first; also an <a href=\"/sota/new_sota.atom\">Atom feed</a>.</p>"),
             "hide_sql": True,
-            "sql": ("SELECT date, model, value, metric, dataset, protocol, setting, source,\n"
+            "sql": ("SELECT date, model, value, metric, dataset, protocol, source,\n"
                     "       (SELECT group_concat(value, ', ') FROM json_each(flags)) AS flags, result_id,\n"
                     "       atom_id, atom_title, atom_updated, atom_link, atom_content_html\n"
                     f"FROM (\n{strip_comments(sql_file('new_sota.sql'))}\n)\n"
