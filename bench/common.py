@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -92,6 +93,20 @@ def rss_bytes(pid: int) -> int:
                     return int(line.split()[1]) * 1024
         raise RuntimeError(f"no VmRSS for pid {pid}")
     return psutil.Process(pid).memory_info().rss
+
+
+def finished_runs(db: Path) -> int:
+    """How many runs have finished (0 before the daemon made the database, or mid-migration)."""
+    if not db.exists():
+        return 0
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+        try:
+            return conn.execute("SELECT count(*) FROM crawl_runs WHERE status != 'running'").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.OperationalError:
+        return 0
 
 
 def remove_db(path: Path) -> None:

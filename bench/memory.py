@@ -14,23 +14,11 @@ import subprocess
 import time
 from pathlib import Path
 
-from bench.common import REPLAY, REPO, Row, env, median, remove_db, rss_bytes, sota_cmd
+from bench.common import REPLAY, REPO, Row, env, finished_runs, median, remove_db, rss_bytes, sota_cmd
 
 TARGET = "<= 1.1"
 MB = 1024 * 1024
 
-
-def _finished_runs(db: Path) -> int:
-    if not db.exists():
-        return 0
-    try:
-        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
-        try:
-            return conn.execute("SELECT count(*) FROM crawl_runs WHERE status != 'running'").fetchone()[0]
-        finally:
-            conn.close()
-    except sqlite3.OperationalError:  # not created yet, or a migration in progress
-        return 0
 
 
 def _sample(pid: int) -> float:
@@ -57,7 +45,7 @@ def daemon_growth(out: Path, runs: int, notes: list[str]) -> Row:
                     raise RuntimeError(f"daemon exited with {proc.returncode}; see {log}")
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"daemon did not finish {runs} runs in time; see {log}")
-                done = _finished_runs(db)
+                done = finished_runs(db)
                 for wanted in (1, runs):
                     if wanted not in samples and done >= wanted:
                         samples[wanted] = _sample(proc.pid)

@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import REPO, Row, env, median, sota_cmd
+from bench.common import REPO, Row, env, finished_runs, median, sota_cmd
 from bench.run import table
 
 FIXTURES = REPO / "tests" / "fixtures" / "mirror"
@@ -64,20 +64,6 @@ def size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.exists() else 0
 
 
-def finished(db: Path) -> int:
-    """How many runs have finished (0 before the daemon made the database)."""
-    if not db.exists():
-        return 0
-    try:
-        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
-        try:
-            return conn.execute("SELECT count(*) FROM crawl_runs WHERE status != 'running'").fetchone()[0]
-        finally:
-            conn.close()
-    except sqlite3.OperationalError:
-        return 0
-
-
 def change(mirror: Path, step: int) -> None:
     csv = mirror / (TIMM.removeprefix("https://") + "results-imagenet.csv")
     lines = csv.read_text().splitlines()
@@ -109,7 +95,7 @@ def run(runs: int = 500) -> tuple[list[Row], list[str]]:
                 raise RuntimeError(f"daemon exited with {proc.returncode}; see {log}")
             if time.monotonic() > deadline:
                 raise TimeoutError(f"fewer than {runs} runs in time; see {log}")
-            done = finished(db)
+            done = finished_runs(db)
             if done // CHANGE_EVERY > changes and done < runs - 5:
                 changes += 1
                 change(mirror, changes)

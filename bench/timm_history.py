@@ -12,7 +12,7 @@ leaderboard no longer shows a checkpoint twice under its old and new names.
     python -m bench.timm_history [--repo PATH] [--versions 9]
 
 PATH: a clone of huggingface/pytorch-image-models (default: $TIMM_REPO, else the fetched
-mirror at /work/.mirror/huggingface+pytorch-image-models/repo).
+mirror at ../.mirror/huggingface+pytorch-image-models/repo beside the checkout).
 """
 from __future__ import annotations
 
@@ -24,10 +24,12 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench.common import REPO
 from bench.env_rig import expected_keys
 from bench.faults import TIMM_CSV
 
-DEFAULT_REPO = Path(os.environ.get("TIMM_REPO") or "/work/.mirror/huggingface+pytorch-image-models/repo")
+DEFAULT_REPO = Path(os.environ.get("TIMM_REPO")
+                    or REPO.parent / ".mirror" / "huggingface+pytorch-image-models" / "repo")
 PATH = "results/results-imagenet.csv"
 
 

@@ -23,8 +23,7 @@ from sqlite_utils import Database
 
 from db.connect import write_transaction
 from db.runs import now_iso
-from ingest.derived_flags import refresh_flags_if_needed
-from ingest.reconcile import reconcile
+from ingest.derived_flags import derive_after_load
 
 BASELINE_FILE = "baseline.json.gz"
 RESULT_FIELDS = ("key", "model", "dataset", "metric", "value", "raw_value", "setting",
@@ -87,6 +86,5 @@ def load_baseline(db: Database, data: dict) -> int:
         db["models"].insert_all(({"name": m, "first_source": s} for m, s in
                                  {(r["model"], r["source"]) for r in rows}), pk="name", ignore=True)
         db["results"].insert_all(rows, batch_size=2000)
-        reconcile(db)
-        refresh_flags_if_needed(db, run_id, changed=True)
+        derive_after_load(db, run_id, changed=True)
     return len(rows)

@@ -17,19 +17,25 @@ CLAIM_KEYS = ("id", "model", "dataset", "metric", "value", "setting", "extra_dat
               "params", "role", "evidence", "start", "end")
 
 
-def read_abstract(line: str) -> dict:
-    """Parse one input line; raise ValueError with a short reason."""
+def read_record(line: str, required: str, optional: str) -> dict:
+    """Parse one input line: a JSON object with a `required` string field and, if present, an
+    `optional` string field; raise ValueError with a short reason."""
     try:
         record = json.loads(line)
     except json.JSONDecodeError as exc:
         raise ValueError(f"invalid JSON ({exc.msg} at column {exc.colno})") from None
     if not isinstance(record, dict):
         raise ValueError("not a JSON object")
-    if not isinstance(record.get("abstract"), str):
-        raise ValueError('no "abstract" string')
-    if record.get("title") is not None and not isinstance(record["title"], str):
-        raise ValueError('"title" is not a string')
+    if not isinstance(record.get(required), str):
+        raise ValueError(f'no "{required}" string')
+    if record.get(optional) is not None and not isinstance(record[optional], str):
+        raise ValueError(f'"{optional}" is not a string')
     return record
+
+
+def read_abstract(line: str) -> dict:
+    """Parse one `sota extract` input line; raise ValueError with a short reason."""
+    return read_record(line, "abstract", "title")
 
 
 def extract_stream(lines: IO[str], out: IO[str], err: IO[str]) -> int:

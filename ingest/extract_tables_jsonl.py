@@ -16,22 +16,13 @@ from __future__ import annotations
 import json
 from typing import IO
 
+from ingest.extract_jsonl import read_record
 from ingest.table_claims import extract_table_values
 
 
 def read_page_line(line: str) -> dict:
-    """Parse one input line; raise ValueError with a short reason."""
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"invalid JSON ({exc.msg} at column {exc.colno})") from None
-    if not isinstance(record, dict):
-        raise ValueError("not a JSON object")
-    if not isinstance(record.get("html"), str):
-        raise ValueError('no "html" string')
-    if record.get("id") is not None and not isinstance(record["id"], str):
-        raise ValueError('"id" is not a string')
-    return record
+    """Parse one `sota extract-tables` input line; raise ValueError with a short reason."""
+    return read_record(line, "html", "id")
 
 
 def extract_tables_stream(lines: IO[str], out: IO[str], err: IO[str]) -> int:

@@ -39,10 +39,9 @@ from db.connect import explain, open_db, write_transaction
 from db.locks import LockHeld, hold
 from db.paper_pages import pending_papers, record_states
 from db.runs import advance_cursor, finish_run, get_cursor, mark_interrupted, start_run
-from ingest.derived_flags import refresh_flags_if_needed
+from ingest.derived_flags import derive_after_load
 from ingest.flags import settle_absent
 from ingest.load import LoadCounts, Seen, read_jsonl, save_items, save_responses, settle_rejects
-from ingest.reconcile import reconcile_if_needed
 from runs.child import INTERRUPTED, run_child
 from runs.prepare import prepare_db
 
@@ -236,13 +235,9 @@ def _load(db, source: str, conf: dict, run_id: int, summary: dict, error: str | 
             parsed = set(summary.get("parsed") or ())
             flagged, cleared = settle_absent(db, source, run_id, seen.results, parsed, "delisted", DELISTED)
             settle_rejects(db, source, run_id, seen, parsed)
-        changed = bool(counts.inserted or counts.updated or flagged or cleared)
-        reconciled = reconcile_if_needed(db, changed=changed)
-        refresh_flags_if_needed(db, run_id, changed=changed or reconciled is not None)
+        derive_after_load(db, run_id, changed=bool(counts.inserted or counts.updated or flagged or cleared))
         status = "failed" if errors else "ok"
-        message = None
-        if errors:
-            message = errors[0] + (f" (+{len(errors) - 1} more)" if len(errors) > 1 else "")
+        message = one_line(errors)
         if status == "ok" and summary.get("cursor"):
             advance_cursor(db, source, query, summary["cursor"])
         if targets:
@@ -275,6 +270,13 @@ def target_states(db, run_id: int, targets: list[dict], summary: dict) -> list[d
         elif t["url"] in answered or fell_back.get(t["url"]) in answered:
             states.append({**t, "status": "ok", "url": t["url"] if t["url"] in answered else fell_back[t["url"]]})
     return states
+
+
+def one_line(errors: list[str]) -> str | None:
+    """A run's errors as its one-line message: the first, and how many more."""
+    if not errors:
+        return None
+    return errors[0] + (f" (+{len(errors) - 1} more)" if len(errors) > 1 else "")
 
 
 def mirror_misses_once(errors: list[str]) -> list[str]:

@@ -23,11 +23,11 @@ from db.connect import open_db, write_transaction
 from db.responses import current_responses
 from db.locks import LockHeld, hold
 from db.runs import finish_run, start_run
-from ingest.derived_flags import refresh_flags_if_needed
+from ingest.derived_flags import derive_after_load
 from ingest.flags import settle_absent
 from ingest.load import Seen, save_items, settle_rejects
 from ingest.reconcile import reconcile_if_needed
-from runs.crawl import RunOutcome, run_lock
+from runs.crawl import RunOutcome, one_line, run_lock
 from runs.prepare import prepare_db
 
 log = logging.getLogger("sota.reprocess")
@@ -116,11 +116,9 @@ def _reprocess_locked(db_path: Path, source: str, since: str | None, stale: bool
             counts = save_items(db, run_id, items, seen)
             flagged, cleared = settle_absent(db, source, run_id, seen.results, parsed, "underived", UNDERIVED)
             settle_rejects(db, source, run_id, seen, parsed)
-            changed = bool(counts.inserted or counts.updated or flagged or cleared)
-            reconciled = reconcile_if_needed(db, changed=changed)
-            refresh_flags_if_needed(db, run_id, changed=changed or reconciled is not None)
+            derive_after_load(db, run_id, changed=bool(counts.inserted or counts.updated or flagged or cleared))
             status = "failed" if errors else "ok"
-            message = (errors[0] + (f" (+{len(errors) - 1} more)" if len(errors) > 1 else "")) if errors else None
+            message = one_line(errors)
             finish_run(db, run_id, status, counts, message, None)
     finally:
         db.close()
