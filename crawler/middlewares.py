@@ -7,10 +7,8 @@ take it as optional.
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import hashlib
 import json
-import os
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -24,7 +22,8 @@ from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.response import response_status_message
 
 from crawler.archive import ResponseArchive
-from crawler.policy import FLOOR_MARGIN, REPLAY_FLOOR_SCALE, backoff_seconds, floor_for
+from crawler.pace import clock_for, floor_scale, stamp_if_due
+from crawler.policy import backoff_seconds
 from crawler.replay import replay_url
 from crawler.robots import RobotsCache
 from crawler.validators import conditional_headers, unchanged
@@ -177,10 +176,9 @@ class BackoffRetryMiddleware(RetryMiddleware):
 class PacingMiddleware:
     """The policy's host floors (crawler/policy.py HOST_FLOORS), across processes: before a
     request to such a host, wait until the floor has passed since the last request any crawl of
-    this database made to it. The clock is a file per domain in PACE_DIR, read and written under
-    an exclusive lock (held only to read and stamp, never while waiting). Sees the production URL
-    (it runs before the replay rewrite); under --replay floors are scaled (policy
-    REPLAY_FLOOR_SCALE): the mirror is ours, the order and spacing logic is the same."""
+    this database made to it (crawler.pace: a clock file per domain in PACE_DIR). Sees the
+    production URL (it runs before the replay rewrite); under --replay floors are scaled
+    (crawler.pace.floor_scale)."""
 
     def __init__(self, root: Path, scale: float = 1.0):
         self.root = root
@@ -191,9 +189,7 @@ class PacingMiddleware:
         root = crawler.settings.get("PACE_DIR")
         if not root:
             raise NotConfigured
-        replay = bool(crawler.settings.get("REPLAY_BASE_URL"))
-        scale = float(os.environ.get("SOTA_REPLAY_FLOOR_SCALE", REPLAY_FLOOR_SCALE)) if replay else 1.0
-        return cls(Path(root), scale)
+        return cls(Path(root), floor_scale(bool(crawler.settings.get("REPLAY_BASE_URL"))))
 
     async def process_request(self, request, spider=None):
         # The replay rewrite sends the same attempt through the chain again: pace each attempt
@@ -201,39 +197,15 @@ class PacingMiddleware:
         attempt = (request.meta.get("retry_times", 0), request.meta.get("redirect_times", 0))
         if request.meta.get("paced") == attempt:
             return None
-        floor = floor_for(urlsplit(request.meta.get(ORIGINAL_URL, request.url)).hostname or "")
-        if floor is None:
+        clock = clock_for(self.root, request.meta.get(ORIGINAL_URL, request.url), self.scale)
+        if clock is None:
             return None
         request.meta["paced"] = attempt
-        domain, seconds = floor
-        self.root.mkdir(parents=True, exist_ok=True)
-        path = self.root / f"{domain}.clock"
         while True:
-            wait = _stamp_if_due(path, seconds * self.scale + FLOOR_MARGIN)
+            wait = stamp_if_due(*clock)
             if wait <= 0:
                 return None
             await asyncio.sleep(wait)
-
-
-def _stamp_if_due(path: Path, seconds: float) -> float:
-    """Under the file's lock: if `seconds` have passed since the stamp, stamp now and return 0;
-    else return how long is left."""
-    with open(path, "a+", encoding="ascii") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            fh.seek(0)
-            text = fh.read().strip()
-            last = float(text) if text else 0.0
-            left = last + seconds - time.time()
-            if left > 0:
-                return left
-            fh.seek(0)
-            fh.truncate()
-            fh.write(f"{time.time():.6f}")
-            fh.flush()
-            return 0.0
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):

@@ -2,9 +2,9 @@
 
 Used by the Scrapy archive middleware (inside a crawl) and by `preflight()`,
 which the parent runs before starting a crawl child: when every start URL of
-a source answers 304 or the same bytes as last time, there is nothing to
-parse, and the child (a Python + Scrapy start, most of an unchanged crawl's
-cost) is not started at all.
+a source answers 304, the same bytes as last time, or bytes its page object
+finds nothing new in, there is nothing to parse, and the child (a Python +
+Scrapy start, most of an unchanged crawl's cost) is not started at all.
 """
 from __future__ import annotations
 
@@ -14,12 +14,14 @@ import urllib.error
 import urllib.request
 import urllib.robotparser
 from pathlib import Path
+from typing import Callable
 from urllib.parse import urlsplit
 
 from crawler import policy
+from crawler.archive import ResponseArchive
+from crawler.pace import floor_scale, wait_turn
 from crawler.replay import replay_url
 from crawler.robots import RobotsCache
-from ingest.items import now_iso
 
 
 def conditional_headers(known: dict | None) -> dict[str, str]:
@@ -38,58 +40,73 @@ def unchanged(status: int, digest: str | None, known: dict | None) -> bool:
     return status == 304 or (status == 200 and digest is not None and digest == (known or {}).get("sha256"))
 
 
-def preflight(urls: list[str], validators: dict[str, dict], replay_base: str | None = None,
-              robots_dir: Path | None = None,
-              seconds: float = policy.PREFLIGHT_SECONDS) -> list[dict] | None:
-    """Ask every URL conditionally; the manifest lines if all are unchanged, else None.
+def preflight(urls: list[str], validators: dict[str, dict], out_dir: Path, replay_base: str | None = None,
+              seconds: float = policy.PREFLIGHT_SECONDS,
+              settle: Callable[[str, bytes], bool] | None = None) -> bool:
+    """Ask every start URL once; True when the run has nothing to parse, its answers archived.
 
-    The HTTP policy's user agent, robots.txt rule and a deadline (`seconds`) for all URLs together;
-    never a retry: any doubt (a URL never fetched, robots.txt now disallowing it, an error,
-    a slow or changed body) returns None and the real crawl runs, with its retries, robots.txt
-    handling and error reporting.
+    A URL is settled by a 304 or a body hashing as in the last good crawl (`validators`), or,
+    for a 200 whose bytes are new (a query URL never asked before: arXiv's window since its
+    cursor), when `settle(url, body)` (the source's page object) finds nothing in it the
+    database lacks; pass `settle` only when it can judge every URL without validators. Only when every URL is settled is anything written to `out_dir` (the
+    run folder: a manifest line per URL, the WARC only for bytes not archived before).
+
+    The HTTP policy's user agent, robots.txt rule, host floors (crawler.pace, the clock the
+    crawls share) and a deadline (`seconds`) for all URLs together; never a retry: any doubt
+    (robots.txt now disallowing a URL, an error, a slow, changed or unreadable body) returns
+    False and the real crawl runs, with its retries, robots.txt handling and error reporting.
     """
     user_agent = policy.USER_AGENT
     deadline = time.monotonic() + seconds
+    root = out_dir.parent.parent   # the archive root: its robots/ and pace/ are the crawls' own
     robots: dict[str, urllib.robotparser.RobotFileParser] = {}
-    cache = RobotsCache(robots_dir)
-    lines = []
+    cache = RobotsCache(root / "robots")
+    scale = floor_scale(bool(replay_base))
+    if settle is None and not all(url in validators for url in urls):
+        return False   # a URL never fetched cannot be unchanged: ask nothing twice
+    answers = []
     for url in urls:
         known = validators.get(url)
-        if not known:
-            return None
         try:
             if not _allowed(url, user_agent, replay_base, robots, deadline, cache):
-                return None
-            status, body = _get(url, {"User-Agent": user_agent, **conditional_headers(known)},
-                                replay_base, deadline)
+                return False
+            if not wait_turn(root / "pace", url, scale, deadline):
+                return False
+            status, headers, body = _get(url, {"User-Agent": user_agent, **conditional_headers(known)},
+                                         replay_base, deadline)
+            digest = hashlib.sha256(body).hexdigest() if status == 200 else None
+            same = unchanged(status, digest, known)
+            if not same and not (status == 200 and settle is not None and settle(url, body)):
+                return False
         except Exception:  # noqa: BLE001 — any doubt: let the real crawl find out and say why
-            return None
-        digest = hashlib.sha256(body).hexdigest() if status == 200 else None
-        if not unchanged(status, digest, known):
-            return None
-        lines.append({"url": url, "status": status, "sha256": digest, "bytes": len(body),
-                      "fetched_at": now_iso(),
-                      "warc_record_id": None, "etag": known.get("etag"),
-                      "last_modified": known.get("last_modified")})
-    return lines
+            return False
+        answers.append((url, status, headers, body, same))
+    archive = ResponseArchive(out_dir)
+    try:
+        for url, status, headers, body, same in answers:
+            archive.record(url, status, headers, body, store=not same)
+    finally:
+        archive.close()
+    return True
 
 
-def _get(url: str, headers: dict, replay_base: str | None, deadline: float) -> tuple[int, bytes]:
-    """(status, body) of a GET that must finish by `deadline` (a drip-feed cannot stall it)."""
+def _get(url: str, headers: dict, replay_base: str | None, deadline: float) -> tuple[int, list, bytes]:
+    """(status, headers, body) of a GET that must finish by `deadline` (a drip-feed cannot
+    stall it)."""
     target = replay_url(replay_base, url) if replay_base else url
     request = urllib.request.Request(target, headers=headers)
     timeout = max(0.1, min(policy.CONNECT_TIMEOUT, deadline - time.monotonic()))
     try:
         response = urllib.request.urlopen(request, timeout=timeout)
     except urllib.error.HTTPError as exc:
-        return exc.code, b""
+        return exc.code, list(exc.headers.items()), b""
     with response:
         chunks = []
         while chunk := response.read1(65536):  # read1: returns what has arrived, so the deadline bites
             chunks.append(chunk)
             if time.monotonic() > deadline:
                 raise TimeoutError(url)
-        return response.status, b"".join(chunks)
+        return response.status, list(response.headers.items()), b"".join(chunks)
 
 
 def _allowed(url: str, user_agent: str, replay_base: str | None, robots: dict, deadline: float,
@@ -104,7 +121,7 @@ def _allowed(url: str, user_agent: str, replay_base: str | None, robots: dict, d
         parser = urllib.robotparser.RobotFileParser()
         cached = cache.get(parts.netloc)
         if cached is None:
-            status, body = _get(host + "/robots.txt", {"User-Agent": user_agent}, replay_base, deadline)
+            status, _, body = _get(host + "/robots.txt", {"User-Agent": user_agent}, replay_base, deadline)
             if status >= 500:
                 raise ConnectionError("robots.txt unavailable")
             cache.put(parts.netloc, status, body)

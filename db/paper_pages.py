@@ -1,4 +1,6 @@
-"""Papers a page source (arxiv_html) still has to read, and what it found for each version."""
+"""Stored papers as the crawls ask about them: the version held of a paper (a feed's answer
+with nothing newer settles a run), the papers a page source (arxiv_html) still has to read,
+and what it found for each version."""
 from __future__ import annotations
 
 from sqlite_utils import Database
@@ -7,6 +9,13 @@ from db.runs import now_iso
 
 IMAGENET = ("(lower(p.title) LIKE '%imagenet%' OR lower(p.abstract) LIKE '%imagenet%' "
             "OR lower(p.abstract) LIKE '%ilsvrc%')")
+
+
+def stored_version(db: Database, arxiv_id: str) -> int | None:
+    """The arXiv version stored for `arxiv_id` (read from arXiv itself), or None: not stored, or
+    only known from another source's reference (which carries no version)."""
+    row = db.execute("SELECT version FROM papers WHERE id = ? AND arxiv_id = id", [arxiv_id]).fetchone()
+    return row[0] if row else None
 
 
 def pending_papers(db: Database, source: str, limit: int) -> list[tuple[str, int | None]]:

@@ -20,6 +20,7 @@ run never delists anything.
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import shutil
@@ -37,7 +38,7 @@ from crawler.sources import get_source, source_query
 from crawler.validators import preflight
 from db.connect import explain, open_db, write_transaction
 from db.locks import LockHeld, hold
-from db.paper_pages import pending_papers, record_states
+from db.paper_pages import pending_papers, record_states, stored_version
 from db.runs import advance_cursor, finish_run, get_cursor, mark_interrupted, start_run
 from ingest.derived_flags import derive_after_load
 from ingest.flags import settle_absent
@@ -116,20 +117,22 @@ def write_validators(db, source: str, out_dir: Path) -> dict[str, dict]:
     return validators
 
 
-def _unchanged_summary(conf: dict, start: list[str], out_dir: Path, validators: dict,
+def _unchanged_summary(db, conf: dict, pages, start: list[str], out_dir: Path, validators: dict,
                        replay_base: str | None, backfill, seconds: float) -> dict | None:
-    """A crawl child's summary for a source whose start URLs all answer "unchanged", or None.
+    """A crawl child's summary for a source whose start URLs all answer "unchanged" or hold
+    nothing new (crawler.validators.preflight; the page object's `nothing_new` against the
+    stored papers), or None.
 
     Not for sources whose start URL says nothing about the pages after it (`preflight =
     false`: a search page leading to leaderboard pages), nor for backfills.
     """
     if backfill or not start or not conf.get("preflight", True):
         return None
-    lines = preflight(start, validators, replay_base, out_dir.parent.parent / "robots", seconds)
-    if lines is None:
+    settle = None
+    if all(url in validators or pages.judges_news(url) for url in start):
+        settle = functools.partial(pages.nothing_new, known=functools.partial(stored_version, db))
+    if not preflight(start, validators, out_dir, replay_base, seconds, settle):
         return None
-    with open(out_dir / "responses.jsonl", "w", encoding="utf-8") as fh:
-        fh.writelines(json.dumps(line) + "\n" for line in lines)
     return {"errors": [], "unchanged": start, "preflight": True}
 
 
@@ -189,7 +192,7 @@ def _run(db, db_path: Path, source: str, urls, replay_base, replay_dir, budget, 
     deadline = started + budget
     try:
         validators = write_validators(db, source, out_dir)
-        summary, error = _unchanged_summary(conf, start, out_dir, validators, replay_base, backfill,
+        summary, error = _unchanged_summary(db, conf, pages, start, out_dir, validators, replay_base, backfill,
                                             min(policy.PREFLIGHT_SECONDS, policy.PREFLIGHT_SHARE * budget)), None
         if conf.get("targets") and not start:
             # Every stored paper's page is read at its current version: nothing to ask.

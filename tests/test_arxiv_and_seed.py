@@ -2,6 +2,7 @@
 import json
 
 from conftest import q, shared_path, sota
+from runs.crawl import archive_root
 
 
 def test_default_crawl_reports_the_missing_mirror_as_a_failure(replay_crawl):
@@ -41,6 +42,9 @@ def test_arxiv_papers_claims_and_cursor(replay_crawl, replay_copy):
                      "AND url LIKE '%export.arxiv.org/api/query%'")
     assert "submittedDate" in url and cursor[:10].replace("-", "") in url
     assert q(db, "SELECT status, items_inserted, items_updated FROM crawl_runs ORDER BY id DESC LIMIT 1") == [("ok", 0, 0)]
+    # Every paper of the window is stored at its version: the parent settled it, no crawl child.
+    [(run_id,)] = q(db, "SELECT max(id) FROM crawl_runs")
+    assert not (archive_root(db) / "arxiv" / f"run-{run_id:06d}" / "crawler.log").exists()
 
 
 SEED = [  # (model, value, params, reported by)

@@ -102,16 +102,16 @@ def test_start_urls_cursor_backfill_and_first_run():
 def test_terms_of_use_floor_is_shared_across_processes(tmp_path):
     """arXiv's one request every 3 s: a floor of the HTTP policy for arxiv.org and its
     subdomains, on a clock file every crawl process of the database shares."""
-    from crawler.middlewares import _stamp_if_due
+    from crawler.pace import stamp_if_due
     from crawler.policy import floor_for
 
     assert floor_for("export.arxiv.org") == ("arxiv.org", 3.0) == floor_for("arxiv.org")
     assert floor_for("raw.githubusercontent.com") is None
     clock = tmp_path / "arxiv.org.clock"
-    assert _stamp_if_due(clock, 3.0) == 0                  # first request: go
-    assert 2.9 < _stamp_if_due(clock, 3.0) <= 3.0          # another process right after: wait
+    assert stamp_if_due(clock, 3.0) == 0                  # first request: go
+    assert 2.9 < stamp_if_due(clock, 3.0) <= 3.0          # another process right after: wait
     clock.write_text(str(float(clock.read_text()) - 3.0))  # three seconds later
-    assert _stamp_if_due(clock, 3.0) == 0
+    assert stamp_if_due(clock, 3.0) == 0
 
 
 def test_real_replay_feed_every_paper_and_claims():
@@ -122,3 +122,23 @@ def test_real_replay_feed_every_paper_and_claims():
     coca = sorted((r.value, r.setting) for r in of(ResultItem, out) if r.paper["id"] == "2205.01917"
                   and r.metric == "top1_acc" and r.dataset == "imagenet-1k")
     assert coca == [(86.3, "zero_shot"), (90.6, "linear_probe"), (91.0, "finetuned")]
+
+
+def test_nothing_new_judges_the_cursor_window_by_stored_versions():
+    """The parent settles an arXiv run with no child when the cursor's window holds only papers
+    stored at the version the feed has; any newer version, a next page or an unreadable entry
+    means the crawl parses it."""
+    p = pages()
+    body = (FEEDS / "feed_window.xml").read_bytes()
+    [cursor] = p.start_urls(since="2022-01-01T00:00:00+00:00")
+    [first_run] = p.start_urls()
+    assert p.judges_news(cursor) and not p.judges_news(first_run)
+    stored = {"2201.03545": 2, "2203.05482": 3, "2205.01917": 2}   # 1409.0575 is outside the window
+    assert p.nothing_new(cursor, body, stored.get)
+    assert not p.nothing_new(cursor, body, {**stored, "2205.01917": 1}.get)   # v2 is new to us
+    assert not p.nothing_new(cursor, body, {k: v for k, v in stored.items() if k != "2201.03545"}.get)
+    older = body.replace(b"2203.05482v3", b"2203.05482")                       # no version: doubt
+    assert not p.nothing_new(cursor, older, stored.get)
+    assert not p.nothing_new(cursor, (FEEDS / "page_a.xml").read_bytes(), lambda _: 1)   # a page follows
+    assert not p.nothing_new(cursor, (FEEDS / "error_400.xml").read_bytes(), stored.get)
+    assert p.nothing_new(cursor, (FEEDS / "empty.xml").read_bytes(), stored.get)

@@ -5,7 +5,7 @@ import shutil
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from conftest import PWC_CAPTURES
+from conftest import FIXTURES, PWC_CAPTURES
 from db.connect import open_db
 from runs.crawl import archive_root, crawl
 
@@ -133,3 +133,30 @@ def test_404_and_invalid_json_fail(db_path, mirror, tmp_path):
     [bad] = crawl(db_path, ["pwc"], PWC_CAPTURES[:1], str(broken))
     assert bad.status == "failed" and "invalid JSON" in bad.error
     assert rows(db_path, "SELECT count(*) FROM results") == [(0,)]
+
+
+def test_unchanged_arxiv_window_is_settled_without_a_child(db_path, tmp_path):
+    """The cursor's query is a URL never asked before, so no validator can answer it: the
+    parent asks it once (paced on the crawls' shared arXiv clock), archives the bytes, and
+    starts no crawl child when every paper in the window is stored at that version. A new
+    version in the feed starts the child, which loads it."""
+    feed = (FIXTURES / "arxiv" / "feed_window.xml").read_bytes()
+    site = tmp_path / "site"
+    (site / "export.arxiv.org" / "api").mkdir(parents=True)
+    (site / "export.arxiv.org" / "api" / "query").write_bytes(feed)
+    [first] = crawl(db_path, ["arxiv"], None, str(site))
+    assert first.status == "ok" and rows(db_path, "SELECT count(*) FROM papers") == [(4,)]
+    [second] = crawl(db_path, ["arxiv"], None, str(site))
+    run_dir = archive_root(db_path) / "arxiv" / f"run-{second.run_id:06d}"
+    assert (second.status, second.counts.inserted, second.counts.updated, second.unchanged) == ("ok", 0, 0, 1)
+    assert not (run_dir / "crawler.log").exists()
+    [(url, status, record, archive)] = rows(
+        db_path, "SELECT r.url, r.status, r.warc_record_id, c.archive_path FROM responses r "
+                 "JOIN crawl_runs c ON c.id = r.crawl_run WHERE r.crawl_run = ?", [second.run_id])
+    assert "submittedDate" in url and status == 200 and record and archive   # the new bytes are kept
+    assert (archive_root(db_path) / "pace" / "arxiv.org.clock").exists()
+    (site / "export.arxiv.org" / "api" / "query").write_bytes(
+        feed.replace(b"2205.01917v2", b"2205.01917v3").replace(b"Fixture", b"Revised fixture", 1))
+    [third] = crawl(db_path, ["arxiv"], None, str(site))
+    assert third.status == "ok" and (archive_root(db_path) / "arxiv" / f"run-{third.run_id:06d}" / "crawler.log").exists()
+    assert rows(db_path, "SELECT version FROM papers WHERE id = '2205.01917'") == [(3,)]

@@ -157,9 +157,11 @@ class ArxivPages(SourcePages):
         # First run: the newest papers, newest first (paging stops at initial_max_results).
         return [query_url(query, 0, size, order="descending")]
 
-    def parse(self, page: Page):
+    @staticmethod
+    def feed(body: bytes):
+        """The feed's root element; PageError for what is not an Atom feed or is arXiv's error feed."""
         try:
-            root = etree.fromstring(page.body, _PARSER)
+            root = etree.fromstring(body, _PARSER)
         except etree.XMLSyntaxError as exc:
             raise PageError(f"arXiv API: response is not an Atom feed ({exc})") from None
         if root is None or root.tag != f"{ATOM}feed":
@@ -167,6 +169,41 @@ class ArxivPages(SourcePages):
         message = api_error(root)
         if message:
             raise PageError(f"arXiv API error: {message}")
+        return root
+
+    def judges_news(self, url: str) -> bool:
+        """The cursor's query (a submission window, oldest first): an unchanged day answers it
+        with papers we hold. Not the first run's newest-N query, which always brings papers."""
+        args = parse_qs(urlsplit(url).query)
+        return self.window(args)[0] is not None and (args.get("sortOrder") or [""])[0] == ORDER["ascending"]
+
+    def nothing_new(self, url: str, body: bytes, known) -> bool:
+        """No page follows this one and every entry inside its query's window is stored at the
+        version it has here: the cursor's window holds nothing new (arXiv's window reaches back
+        to the cursor's day, so an unchanged day answers with papers we hold). Any doubt (an
+        unreadable entry, an entry without its version) is False: the crawl parses it."""
+        try:
+            root = self.feed(body)
+        except PageError:
+            return False
+        args = parse_qs(urlsplit(url).query)
+        lo, hi = self.window(args)
+        entries = list(root.iterfind(f"{ATOM}entry"))
+        if any(self.next_page(None, root, args, len(entries))):
+            return False
+        for entry in entries:
+            try:
+                paper = paper_of(entry)
+            except ValueError:
+                return False
+            if (lo and paper["published"] < lo) or (hi and paper["published"] > hi):
+                continue
+            if paper["version"] is None or known(paper["arxiv_id"]) != paper["version"]:
+                return False
+        return True
+
+    def parse(self, page: Page):
+        root = self.feed(page.body)
         if page.status != 200:
             raise PageError(f"HTTP {page.status}")
         args = parse_qs(urlsplit(page.url).query)
@@ -212,7 +249,7 @@ class ArxivPages(SourcePages):
             return
         yield from claims
 
-    def next_page(self, page: Page, root, args: dict, count: int):
+    def next_page(self, page: Page | None, root, args: dict, count: int):
         def number(tag: str) -> int:
             try:
                 return int(_text(root, f"{OPENSEARCH}{tag}") or 0)

@@ -7,7 +7,7 @@ import json
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from crawler import policy
 from ingest.items import PaperItem, RejectItem, ResultItem, now_iso
@@ -107,6 +107,18 @@ class SourcePages:
         for each further start URL."""
         return float(self.conf.get("budget_seconds")
                      or policy.RUN_BUDGET_SECONDS + policy.PER_URL_SECONDS * max(0, len(start) - 1))
+
+    def judges_news(self, url: str) -> bool:
+        """True for a start URL whose answer `nothing_new` can judge even when its bytes are new
+        (so the parent asks it before starting a child). Default: False, only a 304 or
+        unchanged bytes settle a URL."""
+        return False
+
+    def nothing_new(self, url: str, body: bytes, known: Callable[[str], int | None]) -> bool:
+        """For a URL it `judges_news` of: True when this answer holds nothing the database
+        lacks, so the run is settled without parsing it (its bytes are archived all the same).
+        `known(paper_id)` is the stored version of an arXiv paper."""
+        return False
 
     def order(self, pages: Iterable[Page]) -> list[Page]:
         """Archived pages in the order `parse` needs them (context first)."""
