@@ -23,7 +23,7 @@ from sqlite_utils import Database
 
 from db.connect import write_transaction
 from db.runs import now_iso
-from ingest.derived_flags import derive_after_load
+from ingest.after_load import derive_after_load
 
 BASELINE_FILE = "baseline.json.gz"
 RESULT_FIELDS = ("key", "model", "dataset", "metric", "value", "raw_value", "setting",

@@ -29,11 +29,8 @@ from itertools import groupby
 
 from sqlite_utils import Database
 
-from db.runs import get_state, set_state
 from ingest.conflicts import beyond_rounding
 from ingest.flags import clear_flags, raise_flags
-from ingest.reconcile import reconcile_if_needed
-from rules.files import fingerprint
 from rules.metrics import implausible_margin, leaderboard_metrics
 
 DERIVED = ("withdrawn", "unconfirmed", "implausible", "superseded")
@@ -66,25 +63,6 @@ def refresh_flags(db: Database, run_id: int) -> dict[str, tuple[int, int]]:
         raised = sum(raise_flags(db, ids, flag, run_id, reason) for reason, ids in by_reason.items())
         cleared = clear_flags(db, sorted(active - set(target)), flag, run_id)
         done[flag] = (raised, cleared)
-    return done
-
-
-def derive_after_load(db: Database, run_id: int, changed: bool) -> None:
-    """What every load is followed by, inside its transaction: the model map (when results or
-    the identity rules changed: ingest.reconcile.reconcile_if_needed), then the derived flags
-    (when either changed, or the metric rules did)."""
-    reconciled = reconcile_if_needed(db, changed=changed)
-    refresh_flags_if_needed(db, run_id, changed=changed or reconciled is not None)
-
-
-def refresh_flags_if_needed(db: Database, run_id: int, changed: bool) -> dict | None:
-    """`refresh_flags` when results changed or the metric rules (margins) changed since the
-    last refresh; None when nothing needed doing."""
-    rules_now = fingerprint(("metrics",))
-    if not changed and get_state(db, "flags_refreshed_with") == rules_now:
-        return None
-    done = refresh_flags(db, run_id)
-    set_state(db, "flags_refreshed_with", rules_now)
     return done
 
 

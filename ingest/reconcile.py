@@ -19,7 +19,7 @@ from collections import Counter, defaultdict
 
 from sqlite_utils import Database
 
-from db.runs import get_state, now_iso, set_state
+from db.runs import now_iso
 from ingest.confirm import save_confirmations
 from ingest.conflicts import save_conflicts
 from ingest.identity import Identity, normalise_text, parse_name, spelled, with_data
@@ -27,7 +27,6 @@ from ingest.identity_match import UNSTATED, Matching, Unit, match
 from ingest.identity_timm import is_timm_name, parse_timm
 from rules import identity as vocab
 from rules.corpora import names as corpus_names
-from rules.files import fingerprint
 from rules.settings import is_setting_phrase, protocol_of
 
 MEASURED_TIER = 9
@@ -268,15 +267,3 @@ def decide_reviews(db: Database, accept: tuple[int, ...], reject: tuple[int, ...
                             [status, now, rowid]).rowcount
     reconcile(db)
     return n
-
-
-def reconcile_if_needed(db: Database, changed: bool) -> dict | None:
-    """`reconcile(db)` when results changed or the identity rules (aliases, identity, and the
-    corpora and settings names are parsed with) changed since the last time: a rules edit
-    reaches the model map at the next run. None when nothing needed doing."""
-    rules_now = fingerprint(("aliases", "identity", "corpora", "settings"))
-    if not changed and get_state(db, "reconciled_with") == rules_now:
-        return None
-    counts = reconcile(db)
-    set_state(db, "reconciled_with", rules_now)
-    return counts

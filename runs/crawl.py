@@ -40,7 +40,7 @@ from db.connect import explain, open_db, write_transaction
 from db.locks import LockHeld, hold
 from db.paper_pages import pending_papers, record_states, stored_version
 from db.runs import advance_cursor, finish_run, get_cursor, mark_interrupted, start_run
-from ingest.derived_flags import derive_after_load
+from ingest.after_load import derive_after_load
 from ingest.flags import settle_absent
 from ingest.load import LoadCounts, Seen, read_jsonl, save_items, save_responses, settle_rejects
 from runs.child import INTERRUPTED, run_child

@@ -23,10 +23,9 @@ from db.connect import open_db, write_transaction
 from db.responses import current_responses
 from db.locks import LockHeld, hold
 from db.runs import finish_run, start_run
-from ingest.derived_flags import derive_after_load
+from ingest.after_load import derive_after_load, reconcile_if_needed
 from ingest.flags import settle_absent
 from ingest.load import Seen, save_items, settle_rejects
-from ingest.reconcile import reconcile_if_needed
 from runs.crawl import RunOutcome, one_line, run_lock
 from runs.prepare import prepare_db
 

@@ -23,7 +23,6 @@ import arxiv
 from lxml import etree
 
 from crawler.pages.base import Follow, Page, PageError, SourcePages
-from ingest.claims import claim_items
 from ingest.items import PaperItem
 
 # The API's endpoint and sort vocabulary, from the `arxiv` package's public API (the fetching
@@ -239,6 +238,10 @@ class ArxivPages(SourcePages):
         yield PaperItem(**{k: paper[k] for k in (
             "id", "arxiv_id", "title", "url", "published", "version", "authors", "abstract",
             "categories", "primary_category", "updated", "comment", "journal_ref", "doi", "links")})
+        # Imported here, not at the top: the extractor's rules and patterns are the child's work;
+        # a parent that only builds the cursor's URL or settles an unchanged window skips them.
+        from ingest.claims import claim_items
+
         try:
             claims = claim_items(paper, page.fetched_at)
         except Exception as exc:  # noqa: BLE001 — an extractor bug is a reject with its reason, not silence
