@@ -1,4 +1,4 @@
-"""Stored papers as the crawls ask about them: the version held of a paper (a feed's answer
+"""Stored papers as the crawls ask about them: the record held of a paper (a feed's answer
 with nothing newer settles a run), the papers a page source (arxiv_html) still has to read,
 and what it found for each version."""
 from __future__ import annotations
@@ -11,11 +11,13 @@ IMAGENET = ("(lower(p.title) LIKE '%imagenet%' OR lower(p.abstract) LIKE '%image
             "OR lower(p.abstract) LIKE '%ilsvrc%')")
 
 
-def stored_version(db: Database, arxiv_id: str) -> int | None:
-    """The arXiv version stored for `arxiv_id` (read from arXiv itself), or None: not stored, or
-    only known from another source's reference (which carries no version)."""
-    row = db.execute("SELECT version FROM papers WHERE id = ? AND arxiv_id = id", [arxiv_id]).fetchone()
-    return row[0] if row else None
+def stored_paper(db: Database, arxiv_id: str) -> dict | None:
+    """The stored record of arXiv paper `arxiv_id` as arXiv itself gave it (version, updated,
+    title, abstract, comment, journal_ref, doi), or None: not stored, or only known from another
+    source's reference (which carries no version)."""
+    rows = list(db.query("SELECT version, updated, title, abstract, comment, journal_ref, doi FROM papers "
+                         "WHERE id = ? AND arxiv_id = id AND version IS NOT NULL", [arxiv_id]))
+    return rows[0] if rows else None
 
 
 def pending_papers(db: Database, source: str, limit: int) -> list[tuple[str, int | None]]:

@@ -38,7 +38,7 @@ from crawler.sources import get_source, source_query
 from crawler.validators import preflight
 from db.connect import explain, open_db, write_transaction
 from db.locks import LockHeld, hold
-from db.paper_pages import pending_papers, record_states, stored_version
+from db.paper_pages import pending_papers, record_states, stored_paper
 from db.runs import advance_cursor, finish_run, get_cursor, mark_interrupted, start_run
 from ingest.after_load import derive_after_load
 from ingest.flags import settle_absent
@@ -130,7 +130,7 @@ def _unchanged_summary(db, conf: dict, pages, start: list[str], out_dir: Path, v
         return None
     settle = None
     if all(url in validators or pages.judges_news(url) for url in start):
-        settle = functools.partial(pages.nothing_new, known=functools.partial(stored_version, db))
+        settle = functools.partial(pages.nothing_new, known=functools.partial(stored_paper, db))
     if not preflight(start, validators, out_dir, replay_base, seconds, settle):
         return None
     return {"errors": [], "unchanged": start, "preflight": True}

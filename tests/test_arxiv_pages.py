@@ -124,21 +124,25 @@ def test_real_replay_feed_every_paper_and_claims():
     assert coca == [(86.3, "zero_shot"), (90.6, "linear_probe"), (91.0, "finetuned")]
 
 
-def test_nothing_new_judges_the_cursor_window_by_stored_versions():
+def test_nothing_new_judges_the_cursor_window_by_stored_papers():
     """The parent settles an arXiv run with no child when the cursor's window holds only papers
-    stored at the version the feed has; any newer version, a next page or an unreadable entry
-    means the crawl parses it."""
+    stored as the feed has them; a newer version, a journal reference changed without one, a next
+    page or an unreadable entry means the crawl parses it."""
+    from crawler.pages.arxiv import ATOM, STORED, paper_of
+
     p = pages()
     body = (FEEDS / "feed_window.xml").read_bytes()
     [cursor] = p.start_urls(since="2022-01-01T00:00:00+00:00")
     [first_run] = p.start_urls()
     assert p.judges_news(cursor) and not p.judges_news(first_run)
-    stored = {"2201.03545": 2, "2203.05482": 3, "2205.01917": 2}   # 1409.0575 is outside the window
-    assert p.nothing_new(cursor, body, stored.get)
-    assert not p.nothing_new(cursor, body, {**stored, "2205.01917": 1}.get)   # v2 is new to us
-    assert not p.nothing_new(cursor, body, {k: v for k, v in stored.items() if k != "2201.03545"}.get)
-    older = body.replace(b"2203.05482v3", b"2203.05482")                       # no version: doubt
-    assert not p.nothing_new(cursor, older, stored.get)
-    assert not p.nothing_new(cursor, (FEEDS / "page_a.xml").read_bytes(), lambda _: 1)   # a page follows
-    assert not p.nothing_new(cursor, (FEEDS / "error_400.xml").read_bytes(), stored.get)
-    assert p.nothing_new(cursor, (FEEDS / "empty.xml").read_bytes(), stored.get)
+    root = p.feed(body)
+    held = {e["arxiv_id"]: {k: e[k] for k in STORED} for e in map(paper_of, root.iterfind(ATOM + "entry"))}
+    del held["1409.0575"]                                    # outside the window: not asked about
+    assert p.nothing_new(cursor, body, held.get)
+    assert not p.nothing_new(cursor, body, {**held, "2205.01917": {**held["2205.01917"], "version": 1}}.get)
+    assert not p.nothing_new(cursor, body, {**held, "2203.05482": {**held["2203.05482"], "journal_ref": "ICML 2022"}}.get)
+    assert not p.nothing_new(cursor, body, {k: v for k, v in held.items() if k != "2201.03545"}.get)
+    assert not p.nothing_new(cursor, body.replace(b"2203.05482v3", b"2203.05482"), held.get)   # no version: doubt
+    assert not p.nothing_new(cursor, (FEEDS / "page_a.xml").read_bytes(), lambda _: None)     # a page follows
+    assert not p.nothing_new(cursor, (FEEDS / "error_400.xml").read_bytes(), held.get)
+    assert p.nothing_new(cursor, (FEEDS / "empty.xml").read_bytes(), held.get)

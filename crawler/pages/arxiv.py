@@ -35,6 +35,8 @@ ARXIV = "{http://arxiv.org/schemas/atom}"
 OPENSEARCH = "{http://a9.com/-/spec/opensearch/1.1/}"
 QUERY_CAP = 30000          # arXiv serves at most 30,000 results per query
 WINDOW = re.compile(r"submittedDate:\[(\d{12}) TO (\d{12})\]")
+# What a stored paper must equal for an entry to hold nothing new (db.paper_pages.stored_paper).
+STORED = ("version", "updated", "title", "abstract", "comment", "journal_ref", "doi")
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
 
@@ -177,10 +179,12 @@ class ArxivPages(SourcePages):
         return self.window(args)[0] is not None and (args.get("sortOrder") or [""])[0] == ORDER["ascending"]
 
     def nothing_new(self, url: str, body: bytes, known) -> bool:
-        """No page follows this one and every entry inside its query's window is stored at the
-        version it has here: the cursor's window holds nothing new (arXiv's window reaches back
-        to the cursor's day, so an unchanged day answers with papers we hold). Any doubt (an
-        unreadable entry, an entry without its version) is False: the crawl parses it."""
+        """No page follows this one and every entry inside its query's window is stored as it
+        stands here (version, dates, title, abstract, comment, journal reference, DOI: arXiv adds
+        a journal reference without a new version): the cursor's window holds nothing new
+        (arXiv's window reaches back to the cursor's day, so an unchanged day answers with papers
+        we hold). Any doubt (an unreadable entry, one without its version) is False: the crawl
+        parses it."""
         try:
             root = self.feed(body)
         except PageError:
@@ -197,7 +201,8 @@ class ArxivPages(SourcePages):
                 return False
             if (lo and paper["published"] < lo) or (hi and paper["published"] > hi):
                 continue
-            if paper["version"] is None or known(paper["arxiv_id"]) != paper["version"]:
+            stored = known(paper["arxiv_id"])
+            if paper["version"] is None or stored is None or any(stored[k] != paper[k] for k in STORED):
                 return False
         return True
 

@@ -114,10 +114,10 @@ class SourcePages:
         unchanged bytes settle a URL."""
         return False
 
-    def nothing_new(self, url: str, body: bytes, known: Callable[[str], int | None]) -> bool:
+    def nothing_new(self, url: str, body: bytes, known: Callable[[str], dict | None]) -> bool:
         """For a URL it `judges_news` of: True when this answer holds nothing the database
         lacks, so the run is settled without parsing it (its bytes are archived all the same).
-        `known(paper_id)` is the stored version of an arXiv paper."""
+        `known(paper_id)` is the stored record of an arXiv paper (db.paper_pages.stored_paper)."""
         return False
 
     def order(self, pages: Iterable[Page]) -> list[Page]:
