@@ -41,11 +41,27 @@ NAME_BEFORE, NAME_AFTER = 24, 48  # a corpus spelling, around its head
 MAX_HITS = 200  # occurrences of one trigger or head read per span, at most (hostile input)
 
 
+class WordFinder:
+    """Every occurrence of a set of words in a span, in one scan: the words' trie, searched
+    from each offset after the last hit (hits may overlap: "5b" inside "2.5b"), gives the
+    longest word starting there; the others found there are its prefixes ("laion" of
+    "laion2b").  On a short span this costs less than a ``str.find`` per word, as the
+    pattern starts with a set of first characters that ``re`` skips to in C."""
+
+    __slots__ = ("pattern", "prefixes", "longest")
+
+    def __init__(self, words):
+        words = sorted(words)
+        self.pattern = re.compile(trie_regex(words)) if words else re.compile("(?!)")
+        self.prefixes = {w: tuple(p for p in words if w.startswith(p)) for w in words}  # sorted, as hits are
+        self.longest = max(map(len, words), default=1)
+
+
 class RuleWords:
     """Compiled rule words (see the module doc); `cues` reads them in a span of an abstract."""
 
     __slots__ = ("cue_re", "keys", "whole", "triggers", "untriggered", "negation", "corpus_re", "heads",
-                 "corpus_words", "metrics", "_names")
+                 "corpus_words", "metrics", "trigger_finder", "head_finder", "_names")
 
     def __init__(self, cue_re, whole, triggers, untriggered, negation, corpus_re, heads, corpus_words, metrics):
         self.cue_re = cue_re  # the extractor's own keywords and the triggers: one pattern
@@ -58,6 +74,8 @@ class RuleWords:
         self.heads = heads
         self.corpus_words = corpus_words  # lower-case spellings (a model-name token is never one)
         self.metrics = metrics  # metric ids of rules/metrics.toml
+        self.trigger_finder = WordFinder(self.triggers)  # the triggers and the heads, each in one pattern
+        self.head_finder = WordFinder(heads)
         self._names: dict[str, str | None] = {}
 
     def cues(self, text: str, low: str, a: int, b: int, hits: list[tuple[int, str]]) -> list[tuple]:
@@ -83,17 +101,31 @@ class RuleWords:
                 end = e
         return out
 
-    def head_hits(self, low: str, limit: int = MAX_HITS) -> list[tuple[int, str]]:
-        """(offset, head) of every corpus head at a word start in `low`, sorted: ``str.find``
-        per head, once per abstract; at most `limit` per head (hostile input)."""
-        hits = []
-        for w in self.heads:
-            i, seen = low.find(w), 0
-            while i >= 0 and seen < limit:
-                if not (i and low[i - 1].isalnum()) and not (w in self.whole and low[i + len(w):i + len(w) + 1].isalpha()):
+    def head_hits(self, low: str, a: int, b: int) -> list[tuple[int, str]]:
+        """(offset, head) of every corpus head at a word start in low[a:b], sorted.  Read per
+        span, not per abstract: the spans asked about (a claim's clause, the text after a
+        model's name) are a few percent of the abstract, and each head costs a ``str.find``."""
+        return self._word_hits(self.head_finder, low, a, b, past_b=True)
+
+    def _word_hits(self, finder: WordFinder, low: str, a: int, b: int, past_b: bool = False) -> list[tuple[int, str]]:
+        """(offset, word) of every word of `finder` at a word start in low[a:b] (a whole word
+        where `whole` says so), sorted; at most MAX_HITS occurrences of one word (hostile
+        input).  With `past_b`, a word starting before b may end after it."""
+        hits: list[tuple[int, str]] = []
+        whole, counts = self.whole, {}
+        end = min(len(low), b + finder.longest - 1) if past_b else b
+        search = finder.pattern.search
+        m = search(low, a, end)
+        while m is not None and m.start() < b:
+            i = m.start()
+            for w in finder.prefixes[m.group()]:  # every word found at i: the longest and its prefixes
+                seen = counts.get(w, 0)
+                if seen >= MAX_HITS:
+                    continue
+                counts[w] = seen + 1
+                if not (i and low[i - 1].isalnum()) and not (w in whole and low[i + len(w):i + len(w) + 1].isalpha()):
                     hits.append((i, w))
-                i, seen = low.find(w, i + 1), seen + 1
-        hits.sort()
+            m = search(low, i + 1, end)  # (from the next offset, not the match's end: "5b" in "2.5b")
         return hits
 
     def corpus_in(self, text: str, low: str, a: int, b: int, hits: list[tuple[int, str]]) -> str | None:
@@ -107,14 +139,8 @@ class RuleWords:
     def setting_cues(self, text: str, low: str, a: int, b: int) -> list[tuple]:
         """The setting phrases of text[a:b] alone (a sentence the extractor does not index):
         its triggers found with ``str.find``, cheaper there than the whole keyword scan."""
-        hits = []
-        for w in self.triggers:
-            i, seen = low.find(w, a, b), 0
-            while i >= 0 and seen < MAX_HITS:
-                if not (i and low[i - 1].isalnum()) and not (w in self.whole and low[i + len(w):i + len(w) + 1].isalpha()):
-                    hits.append((i, w))
-                i, seen = low.find(w, i + 1, b), seen + 1
-        return self.cues(text, low, a, b, sorted(hits)) if hits or self.untriggered else []
+        hits = self._word_hits(self.trigger_finder, low, a, b)
+        return self.cues(text, low, a, b, hits) if hits or self.untriggered else []
 
     def _name(self, spelling: str) -> str | None:
         """The corpus a spelling names (`rules.corpora.from_text`, remembered)."""
