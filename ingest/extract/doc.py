@@ -143,18 +143,6 @@ class Doc:
         starts, cues = self._cues.get(family, _EMPTY)
         return cues[bisect_left(starts, a):bisect_left(starts, b)]
 
-    def first_in(self, a: int, b: int, family: str) -> tuple | None:
-        """The first cue of one family starting in [a, b), or None (two bisections)."""
-        starts, cues = self._cues.get(family, _EMPTY)
-        i = bisect_left(starts, a)
-        return cues[i] if i < len(starts) and starts[i] < b else None
-
-    def last_in(self, a: int, b: int, family: str) -> tuple | None:
-        """The last cue of one family starting in [a, b), or None."""
-        starts, cues = self._cues.get(family, _EMPTY)
-        i = bisect_left(starts, b) - 1
-        return cues[i] if i >= 0 and starts[i] >= a else None
-
     def datasets(self, a: int, b: int) -> list[str]:
         """The datasets named in [a, b), in order."""
         return [c[3] for c in self.cues_in(a, b, "ds")]
