@@ -113,16 +113,18 @@ def scan_cues(low: str, text: str, a: int, b: int, words=None, limit: int = 2000
     out, last, rule_hits = [], a, []
     keys = words.keys if words is not None else ()
     for m in islice((words.cue_re if words is not None else CUE_RE).finditer(low, a, b), limit):
-        s, e = m.span()
         w = m.group()
+        if w in _SEPARATOR_CUES and w not in keys:  # the commonest cue, inlined: a clause separator
+            s, e = m.span()
+            if s >= last and (w in ",;:" or not low[e:e + 1].isalpha()):
+                out.append((s, e, "sep", w))
+            continue
+        s, e = m.span()
         if w in keys and not (w in words.whole and low[e:e + 1].isalpha()) and len(rule_hits) < MAX_RULE_HITS:
             rule_hits.append((s, w))
         if s < last:
             continue
-        if w in _SEPARATOR_CUES:  # the commonest cue, inlined: a clause separator
-            if w in ",;:" or not low[e:e + 1].isalpha():
-                out.append((s, e, "sep", w))
-        elif w in _READERS and not (w in _WHOLE_WORDS and low[e:e + 1].isalpha()):  # not "android", "thanks"
+        if w in _READERS and not (w in _WHOLE_WORDS and low[e:e + 1].isalpha()):  # not "android", "thanks"
             cue = _READERS[w](low, text, s, e, w)
             if cue:
                 out.append((s,) + cue)
