@@ -73,7 +73,7 @@ class Doc:
     """
 
     __slots__ = ("text", "low", "title", "words", "starts", "_cues", "_all", "_tokens", "_own", "_framing",
-                 "_extra", "_settings", "_only", "_heads", "param_lists", "last_model", "last_claim",
+                 "_extra", "_settings", "_only", "param_lists", "last_model", "last_claim",
                  "claims_end")
 
     def __init__(self, text: str, low: str, title: str, words: RuleWords, starts: list[int]):
@@ -82,7 +82,7 @@ class Doc:
         self._cues: dict[str, tuple[list, list]] = {}  # family -> (starts, cues)
         self._all: tuple[list, list] = ([], [])  # all families
         self._tokens: dict[int, tuple[list, list]] = {}
-        self._own = self._framing = self._only = self._heads = None
+        self._own = self._framing = self._only = None
         self._extra: dict[str, object] = {}
         self._settings: dict[int, list] = {}  # sentence start -> its setting cues
         self.param_lists: dict[int, list] = {}  # id(list of numbers) -> the counts zipped with it
@@ -143,18 +143,6 @@ class Doc:
         starts, cues = self._cues.get(family, _EMPTY)
         return cues[bisect_left(starts, a):bisect_left(starts, b)]
 
-    def first_in(self, a: int, b: int, family: str) -> tuple | None:
-        """The first cue of one family starting in [a, b), or None (two bisections)."""
-        starts, cues = self._cues.get(family, _EMPTY)
-        i = bisect_left(starts, a)
-        return cues[i] if i < len(starts) and starts[i] < b else None
-
-    def last_in(self, a: int, b: int, family: str) -> tuple | None:
-        """The last cue of one family starting in [a, b), or None."""
-        starts, cues = self._cues.get(family, _EMPTY)
-        i = bisect_left(starts, b) - 1
-        return cues[i] if i >= 0 and starts[i] >= a else None
-
     def datasets(self, a: int, b: int) -> list[str]:
         """The datasets named in [a, b), in order."""
         return [c[3] for c in self.cues_in(a, b, "ds")]
@@ -179,11 +167,8 @@ class Doc:
         return self._own
 
     def corpus_in(self, a: int, b: int) -> str | None:
-        """The first corpus of the rules named in [a, b) (corpus heads found once per abstract)."""
-        heads = self._heads
-        if heads is None:
-            heads = self._heads = self.words.head_hits(self.low)
-        found = heads[bisect_left(heads, (a, "")):bisect_left(heads, (b, ""))]
+        """The first corpus of the rules named in [a, b) (corpus heads looked for in [a, b) only)."""
+        found = self.words.head_hits(self.low, a, b)
         return self.words.corpus_in(self.text, self.low, a, b, found) if found else None
 
     @property

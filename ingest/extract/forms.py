@@ -30,8 +30,9 @@ from .vocab import HY, RESOURCE_WORDS
 
 # The previous best named right before its number: "the previous best, 86.4%", "prior art has
 # 27.9%", "the former state of the art of 84.5%".
+_PRIOR_WORDS = ("previous", "prior", "former", "earlier", "existing", "current")
 PRIOR_TAIL_RE = re.compile(
-    r"\b(?:previous|prior|former|earlier|existing|current)(?:ly)?\s+(?:(?:published|reported|single[- ]model)\s+)?"
+    r"\b(?:" + "|".join(_PRIOR_WORDS) + r")(?:ly)?\s+(?:(?:published|reported|single[- ]model)\s+)?"
     r"(?:best|art|state[- ]of[- ]the[- ]art|sota|record|results?|methods?|works?|approach(?:es)?)"
     r"(?:\s+(?:result|results|model|method|approach))?\s*[,:(]?\s*(?:(?:is|was|of|at|has|had|with|reaches|reached"
     r"|achieves|achieved|obtains|obtained)\s+)?(?:only\s+|just\s+|about\s+|~\s*)?$")
@@ -94,8 +95,11 @@ def tail_form(tail: str) -> Form:
         return _form(bound="upper")
     if t.endswith(("absolute", "relative")):
         return _form("delta") if t.endswith("absolute") else _form(skip="relative")
-    if PRIOR_TAIL_RE.search(t):
-        return _form("cmp")  # "improving the previous best, 86.4%, by", "prior art has 27.9%"
+    for w in _PRIOR_WORDS:  # (a substring test first: the search tries every offset of t)
+        if w in t:
+            if PRIOR_TAIL_RE.search(t):
+                return _form("cmp")  # "improving the previous best, 86.4%, by", "prior art has 27.9%"
+            break
     t = t.replace("~", " ~ ").replace("(", " ").replace("$", " ")
     last = t.rsplit(None, 1)
     if not last or last[-1] not in _TAIL_WORDS:

@@ -27,7 +27,7 @@ def find_numbers(low: str) -> list[Num]:
     found: dict[int, Num] = {}
     spelled = PERCENT_WORD_RE.search(low) is not None  # one scan rules out both spellings
     for anchor, kind in _ANCHORS:
-        if (anchor[0] == "p" and anchor[1] == "e" and not spelled) or (kind == "point" and anchor not in low):
+        if anchor[0] == "p" and anchor[1] == "e" and not spelled:
             continue
         i, hits = low.find(anchor), 0
         while i >= 0 and hits < MAX_NUMBERS:

@@ -15,11 +15,12 @@ Speed.  One alternation of every setting phrase or corpus name, searched over wh
 sentences, would cost more than the rest of the extractor together (most phrases start with a
 character class, and ``re`` tries them at every position).  So each phrase is found through its
 *trigger*, its longest plain word outside brackets and groups: the triggers join the
-extractor's own keywords in ONE keyword scan (`cue_re`, see `ingest.extract.cues`), and only
+extractor's own keywords in ONE keyword scan (`cue_scan`, see `ingest.extract.cues`), and only
 the text around a hit is read, with a few anchored matches from the word (or number) starts
 before it.  A phrase starts at a word start; one without a trigger is searched over the whole
-span (correct, only slower).  A corpus spelling is found through its *head* (see `head`) with
-``str.find``, and only where extra data is looked for.
+span (correct, only slower).  A corpus spelling is found through its *head* (see `head`), all
+heads in one trie search (`WordFinder`), and only in the spans where extra data is looked for;
+the sentence before a number, which is not indexed, has its triggers found the same way.
 """
 
 from __future__ import annotations
@@ -31,24 +32,42 @@ from functools import lru_cache
 import rules.corpora
 from rules.files import load
 
-from .cues import KEYWORDS, trie_regex
+from .cues import KEYWORDS, KeywordScan, trie_regex
 
 
 RECHECK_SECONDS = 1.0
 _CAPITAL_RE = re.compile(r"(?<!\\)[A-Z]")  # a capital letter that is no escape (\S, \W)
 PHRASE_BEFORE, PHRASE_AFTER = 40, 180  # a setting phrase lies within this much text around its trigger
 NAME_BEFORE, NAME_AFTER = 24, 48  # a corpus spelling, around its head
-MAX_HITS = 200  # occurrences of one trigger or head read per span, at most (hostile input)
+MAX_HITS = 200  # word-start occurrences of one trigger or head read per span, at most (hostile input)
+
+
+class WordFinder:
+    """Every occurrence of a set of words at a word start in a span, in one scan: the words'
+    trie after the character before the word (a pattern starting with a character set,
+    [^a-z0-9], is one ``re`` skips ahead to in C), searched again from each hit (hits may
+    overlap: "5b" inside "2.5b"), gives the longest word starting there; the others found
+    there are its prefixes ("laion" of "laion2b").  `first` reads a word at offset 0."""
+
+    __slots__ = ("scan", "first", "prefixes", "longest")
+
+    def __init__(self, words):
+        words = sorted(words)
+        trie = trie_regex(words) if words else "(?!)"
+        self.scan = re.compile("[^a-z0-9](" + trie + ")")
+        self.first = re.compile("(" + trie + ")")
+        self.prefixes = {w: tuple(p for p in words if w.startswith(p)) for w in words}  # sorted, as hits are
+        self.longest = max(map(len, words), default=1)
 
 
 class RuleWords:
     """Compiled rule words (see the module doc); `cues` reads them in a span of an abstract."""
 
-    __slots__ = ("cue_re", "keys", "whole", "triggers", "untriggered", "negation", "corpus_re", "heads",
-                 "corpus_words", "metrics", "_names")
+    __slots__ = ("cue_scan", "keys", "whole", "triggers", "untriggered", "negation", "corpus_re", "heads",
+                 "corpus_words", "metrics", "trigger_finder", "head_finder", "_names")
 
-    def __init__(self, cue_re, whole, triggers, untriggered, negation, corpus_re, heads, corpus_words, metrics):
-        self.cue_re = cue_re  # the extractor's own keywords and the triggers: one pattern
+    def __init__(self, cue_scan, whole, triggers, untriggered, negation, corpus_re, heads, corpus_words, metrics):
+        self.cue_scan = cue_scan  # the extractor's own keywords and the triggers: one scan
         self.keys = frozenset(triggers)
         self.whole = whole  # triggers and heads that count only as whole words (not "with" for "wit")
         self.triggers = triggers  # trigger -> [(pattern, setting, where it starts: "trigger" | "digit" | "word")]
@@ -58,11 +77,13 @@ class RuleWords:
         self.heads = heads
         self.corpus_words = corpus_words  # lower-case spellings (a model-name token is never one)
         self.metrics = metrics  # metric ids of rules/metrics.toml
+        self.trigger_finder = WordFinder(self.triggers)  # the triggers and the heads, each in one pattern
+        self.head_finder = WordFinder(heads)
         self._names: dict[str, str | None] = {}
 
     def cues(self, text: str, low: str, a: int, b: int, hits: list[tuple[int, str]]) -> list[tuple]:
         """Cues (start, end, "set", setting) of the setting phrases in text[a:b], in order, read
-        around `hits`, the (offset, trigger) that `cue_re` found in [a, b)."""
+        around `hits`, the (offset, trigger) that `cue_scan` found in [a, b)."""
         phrases: dict[tuple, str] = {}
         for pattern, setting in self.untriggered:
             for m in pattern.finditer(low, a, b):
@@ -83,17 +104,33 @@ class RuleWords:
                 end = e
         return out
 
-    def head_hits(self, low: str, limit: int = MAX_HITS) -> list[tuple[int, str]]:
-        """(offset, head) of every corpus head at a word start in `low`, sorted: ``str.find``
-        per head, once per abstract; at most `limit` per head (hostile input)."""
-        hits = []
-        for w in self.heads:
-            i, seen = low.find(w), 0
-            while i >= 0 and seen < limit:
-                if not (i and low[i - 1].isalnum()) and not (w in self.whole and low[i + len(w):i + len(w) + 1].isalpha()):
+    def head_hits(self, low: str, a: int, b: int) -> list[tuple[int, str]]:
+        """(offset, head) of every corpus head at a word start in low[a:b], sorted.  Read per
+        span, not per abstract: the spans asked about (a claim's clause, the text after a
+        model's name) are a few percent of the abstract."""
+        return self._word_hits(self.head_finder, low, a, b, past_b=True)
+
+    def _word_hits(self, finder: WordFinder, low: str, a: int, b: int, past_b: bool = False) -> list[tuple[int, str]]:
+        """(offset, word) of every word of `finder` at a word start in low[a:b] (a whole word
+        where `whole` says so), sorted; at most MAX_HITS occurrences of one word (hostile
+        input).  With `past_b`, a word starting before b may end after it."""
+        hits: list[tuple[int, str]] = []
+        whole, counts = self.whole, {}
+        end = min(len(low), b + finder.longest - 1) if past_b else b
+        search = finder.scan.search
+        m = finder.first.match(low, 0, end) if not a else None  # (offset 0 has no character before it)
+        if m is None:
+            m = search(low, a - 1 if a else 0, end)
+        while m is not None and m.start(1) < b:
+            i = m.start(1)
+            for w in finder.prefixes[m.group(1)]:  # every word found at i: the longest and its prefixes
+                seen = counts.get(w, 0)
+                if seen >= MAX_HITS:
+                    continue
+                counts[w] = seen + 1
+                if not (i and low[i - 1].isalnum()) and not (w in whole and low[i + len(w):i + len(w) + 1].isalpha()):
                     hits.append((i, w))
-                i, seen = low.find(w, i + 1), seen + 1
-        hits.sort()
+            m = search(low, i, end)  # (from the hit, not the match's end: "5b" in "2.5b")
         return hits
 
     def corpus_in(self, text: str, low: str, a: int, b: int, hits: list[tuple[int, str]]) -> str | None:
@@ -106,15 +143,9 @@ class RuleWords:
 
     def setting_cues(self, text: str, low: str, a: int, b: int) -> list[tuple]:
         """The setting phrases of text[a:b] alone (a sentence the extractor does not index):
-        its triggers found with ``str.find``, cheaper there than the whole keyword scan."""
-        hits = []
-        for w in self.triggers:
-            i, seen = low.find(w, a, b), 0
-            while i >= 0 and seen < MAX_HITS:
-                if not (i and low[i - 1].isalnum()) and not (w in self.whole and low[i + len(w):i + len(w) + 1].isalpha()):
-                    hits.append((i, w))
-                i, seen = low.find(w, i + 1, b), seen + 1
-        return self.cues(text, low, a, b, sorted(hits)) if hits or self.untriggered else []
+        its triggers found by `trigger_finder`, cheaper there than the whole keyword scan."""
+        hits = self._word_hits(self.trigger_finder, low, a, b)
+        return self.cues(text, low, a, b, hits) if hits or self.untriggered else []
 
     def _name(self, spelling: str) -> str | None:
         """The corpus a spelling names (`rules.corpora.from_text`, remembered)."""
@@ -182,8 +213,7 @@ def _compile(phrases: tuple, negation: str | None, spellings: tuple, metrics: tu
                 untriggered.append((pattern, setting))
     whole = set(triggers) - prefixes
     heads = {head(s) for s in spellings} - {""}
-    cue_re = re.compile(r"[,;:]|(?<![a-z0-9])" + trie_regex(sorted(set(KEYWORDS) | set(triggers))))
-    return RuleWords(cue_re, frozenset(whole | (heads - set(triggers))), {k: tuple(v) for k, v in triggers.items()},
+    return RuleWords(KeywordScan(set(KEYWORDS) | set(triggers)), frozenset(whole | (heads - set(triggers))), {k: tuple(v) for k, v in triggers.items()},
                      tuple(untriggered),
                      re.compile(f"(?:{negation})$", re.I) if negation else None, rules.corpora.text_pattern(),
                      frozenset(heads), frozenset(s.lower() for s in spellings), frozenset(metrics))
