@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
@@ -261,18 +262,30 @@ def _insert_rows(db: Database, table: str, rows: list[dict], ignore: bool = Fals
         db.conn.executemany(sql, map(get, rows) if plain else values())
 
 
+# Rows per INSERT statement for papers. papers_fts is kept by a trigger, and FTS5 writes its
+# pending terms to disk at every statement that fires it (a statement savepoint), so one
+# statement per paper made a tiny index segment per paper: 10k papers took ~1 s, and 0.15 s
+# at 500 a statement.
+_PAPERS_PER_STATEMENT = 500
+
+
 def _upsert_papers(db: Database, rows: list[dict]) -> None:
-    """Insert or update paper rows (grouped by their set of columns) with one `executemany`
-    of INSERT ... ON CONFLICT(id) DO UPDATE per group."""
+    """Insert or update paper rows (grouped by their set of columns) with multi-row
+    INSERT ... ON CONFLICT(id) DO UPDATE statements of up to _PAPERS_PER_STATEMENT rows."""
     groups: dict[tuple, list[dict]] = {}
     for row in rows:
         groups.setdefault(tuple(row), []).append(row)
+    limit = db.conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
     for columns, group in groups.items():
         names = ", ".join(f"[{c}]" for c in columns)
         updates = ", ".join(f"[{c}] = excluded.[{c}]" for c in columns if c != "id")
-        sql = (f"INSERT INTO papers ({names}) VALUES ({', '.join('?' * len(columns))}) "
-               f"ON CONFLICT (id) DO UPDATE SET {updates}")
-        db.conn.executemany(sql, ([jsonify_if_needed(r[c]) for c in columns] for r in group))
+        marks = f"({', '.join('?' * len(columns))})"
+        per = max(1, min(_PAPERS_PER_STATEMENT, limit // len(columns)))
+        for i in range(0, len(group), per):
+            chunk = group[i:i + per]
+            sql = (f"INSERT INTO papers ({names}) VALUES {', '.join([marks] * len(chunk))} "
+                   f"ON CONFLICT (id) DO UPDATE SET {updates}")
+            db.execute(sql, [jsonify_if_needed(r[c]) for r in chunk for c in columns])
 
 
 def _update_rows(db: Database, rows: list[dict]) -> None:
