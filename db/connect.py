@@ -12,6 +12,11 @@ from urllib.parse import quote
 import sqlite_utils
 
 BUSY_TIMEOUT_MS = 30_000
+# Page cache of a connection that writes, in KiB (SQLite's default is 2 MiB). A load writes
+# all its rows in one transaction; with 2 MiB the pages of the results indexes it keeps
+# changing are spilled to the WAL mid-transaction and read back, which made save_items of
+# 200k results ~30 % slower. The cache is filled only as pages are used, and freed on close.
+WRITE_CACHE_KIB = 256 * 1024
 
 
 def busy_timeout_ms() -> int:
@@ -47,6 +52,7 @@ def open_db(path: str | os.PathLike, *, readonly: bool = False, create: bool = T
         db = sqlite_utils.Database(sqlite3.connect(str(path), timeout=timeout))
     if not readonly:
         db.enable_wal()
+        db.execute(f"PRAGMA cache_size = -{WRITE_CACHE_KIB}")
     db.execute(f"PRAGMA busy_timeout = {busy_timeout_ms()}")
     db.execute("PRAGMA foreign_keys = ON")
     return db

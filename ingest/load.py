@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
@@ -94,30 +95,42 @@ def check_result(item: dict, checked_metrics: dict | None = None) -> None:
     check(float(item["value"]))
 
 
-def result_row(item: dict, run_id: int) -> dict:
-    paper = item.get("paper") or None
-    extra = item.get("extra_data")
-    return {
-        "key": item["key"], "model": item["model"], "dataset": item["dataset"],
-        "metric": item["metric"], "value": float(item["value"]), "raw_value": item.get("raw_value"),
-        "setting": item.get("setting"), "extra_data": None if extra is None else int(bool(extra)),
-        "extra_data_corpus": item.get("extra_data_corpus"), "params": item.get("params"),
-        "resolution": item.get("resolution"), "paper_id": paper["id"] if paper else None,
-        "published": item.get("published"), "source": item["source"],
-        "source_url": item["source_url"], "fetched_at": item["fetched_at"],
+# The results columns save_items writes, in the order of `result_values`.
+COLUMNS = ("key", "model", "dataset", "metric", "value", "raw_value", "setting", "extra_data",
+           "extra_data_corpus", "params", "resolution", "paper_id", "published", "source",
+           "source_url", "fetched_at", "crawl_run", "evidence", "kind", "confidence",
+           "evidence_start", "evidence_end", "date_precision", "flags", "role", "derived_by",
+           "archive_url", "locator", "baseline", "paper_version", "inserted_run")
+
+
+def result_values(item: dict, run_id: int) -> tuple:
+    """The results row of a checked result item: its values in `COLUMNS` order (a tuple, so a
+    load of a million rows builds no dict per row)."""
+    get = item.get
+    paper = get("paper") or None
+    extra = get("extra_data")
+    published = get("published")
+    return (
+        item["key"], item["model"], item["dataset"], item["metric"], float(item["value"]),
+        get("raw_value"), get("setting"), None if extra is None else int(bool(extra)),
+        get("extra_data_corpus"), get("params"), get("resolution"), paper["id"] if paper else None,
+        published, item["source"], item["source_url"], item["fetched_at"],
         # The run whose archive holds the bytes: this run, or (reprocess) the one that fetched them.
-        "crawl_run": item.get("origin_run") or run_id, "evidence": item.get("evidence"), "kind": item["kind"],
-        "confidence": item.get("confidence"), "evidence_start": item.get("evidence_start"),
-        "evidence_end": item.get("evidence_end"),
-        "date_precision": item.get("date_precision") or ("day" if item.get("published") else None),
-        "flags": item.get("flags"), "role": item.get("role"),
-        "derived_by": item.get("derived_by"), "archive_url": item.get("archive_url") or item["source_url"],
-        "locator": item.get("locator"),
-        "baseline": None,   # live data: replaces a baseline row with the same key
+        get("origin_run") or run_id, get("evidence"), item["kind"], get("confidence"),
+        get("evidence_start"), get("evidence_end"),
+        get("date_precision") or ("day" if published else None),
+        get("flags"), get("role"), get("derived_by"), get("archive_url") or item["source_url"],
+        get("locator"),
+        None,   # baseline: live data replaces a baseline row with the same key
         # Which version of the paper said it (arXiv vN), when the source knows.
-        "paper_version": paper.get("version") if paper else None,
-        "inserted_run": run_id,   # an update keeps the row's first run (save_items)
-    }
+        paper.get("version") if paper else None,
+        run_id,   # inserted_run: an update keeps the row's first run (save_items)
+    )
+
+
+def result_row(item: dict, run_id: int) -> dict:
+    """`result_values` as a dict keyed by column."""
+    return dict(zip(COLUMNS, result_values(item, run_id)))
 
 
 def paper_row(item: dict) -> dict:
@@ -139,12 +152,23 @@ def reject_row(item: dict, run_id: int, seen_at: str) -> dict:
             "locator": item.get("locator")}
 
 
+# Positions in a `result_values` tuple, for comparing a new row with the stored one.
+_AT = {c: i for i, c in enumerate(COLUMNS)}
+_KEY, _MODEL, _SOURCE, _INSERTED_RUN = _AT["key"], _AT["model"], _AT["source"], _AT["inserted_run"]
+_versioned = itemgetter(*(_AT[c] for c in VERSIONED))
+_history = itemgetter(*(_AT[c] for c in HISTORY))
+_derivation = itemgetter(*(_AT[c] for c in DERIVATION))
+# derived_by, archive_url, locator: a new value of one of these alone is a quiet refresh.
+_QUIET = tuple(_AT[c] for c in DERIVATION[:3])
+
+
 def save_items(db: Database, run_id: int, items: Iterable[dict], seen: Seen | None = None) -> LoadCounts:
     """Upsert results and rejects from `items`; call inside a transaction. The keys of the
-    results and rejects read are added to `seen` when given."""
+    results and rejects read are added to `seen` when given. Rows are tuples in `COLUMNS`
+    order from reading to writing (one prepared INSERT per table, run by `executemany`)."""
     counts = LoadCounts()
     seen_at = now_iso()
-    existing: dict[str, dict] | None = None
+    existing: dict[str, tuple] | None = None   # key -> (id or None if new in this load, row)
     inserts, updates, quiet, history, rejects = [], [], [], [], []
     checked: dict = {}             # metric -> its value check, read from the rules once per load
     papers: dict[str, dict] = {}   # full paper records (arXiv): replace what is stored
@@ -152,10 +176,11 @@ def save_items(db: Database, run_id: int, items: Iterable[dict], seen: Seen | No
     models: set[str] = set()
     for item in items:
         counts.seen += 1
-        if item.get("record") == "reject":
+        record = item.get("record")
+        if record == "reject":
             rejects.append(reject_row(item, run_id, seen_at))
             continue
-        if item.get("record") == "paper":
+        if record == "paper":
             row = paper_row(item)
             row["crawl_run"] = row.pop("origin_run", None) or run_id
             papers[item["id"]] = row
@@ -169,42 +194,53 @@ def save_items(db: Database, run_id: int, items: Iterable[dict], seen: Seen | No
             continue
         if existing is None:
             existing = _existing(db, item["source"])
-        row = result_row(item, run_id)
+        row = result_values(item, run_id)
+        key = row[_KEY]
         if seen is not None:
-            seen.results.add(row["key"])
-        if item.get("paper") and item["paper"]["id"] not in papers:
-            refs[item["paper"]["id"]] = paper_row(item["paper"])
-        models.add(row["model"])
-        old = existing.get(row["key"])
-        if old is None:
+            seen.results.add(key)
+        paper = item.get("paper")
+        if paper and paper["id"] not in papers:
+            refs[paper["id"]] = paper_row(paper)
+        models.add(row[_MODEL])
+        stored = existing.get(key)
+        if stored is None:
             inserts.append(row)
-            existing[row["key"]] = row
+            existing[key] = (None, row)
             counts.inserted += 1
-        elif any(old.get(c) != row[c] for c in VERSIONED):
-            history.append({"result_id": old["id"], **{c: old[c] for c in HISTORY},
-                            "replaced_at": seen_at, "replaced_by_run": run_id})
-            kept = {**row, "id": old["id"], "inserted_run": old["inserted_run"]}
-            updates.append(kept)
-            existing[row["key"]] = kept
+            continue
+        old_id, old = stored
+        changed = _versioned(old) != _versioned(row)
+        refreshed = not changed and any(row[i] is not None and old[i] != row[i] for i in _QUIET)
+        if old_id is None and (changed or refreshed):
+            # Inserted earlier in this load: there is no stored version to keep or refresh.
+            raise ValueError(f"result {key!r} appears twice in one load with different values")
+        if changed:
+            history.append((old_id, *_history(old), seen_at, run_id))
+            kept = row[:_INSERTED_RUN] + (old[_INSERTED_RUN],) + row[_INSERTED_RUN + 1:]
+            updates.append((*kept, old_id))
+            existing[key] = (old_id, kept)
             counts.updated += 1
         else:
-            if any(row[c] is not None and old.get(c) != row[c] for c in DERIVATION[:3]):
-                quiet.append({**{c: row[c] for c in DERIVATION}, "id": old["id"]})
+            if refreshed:
+                quiet.append((*_derivation(row), old_id))
             counts.unchanged += 1
     changed_papers = _changed(db, papers, refs)
     if changed_papers:
         _upsert_papers(db, changed_papers)
     if models:
-        source = next(iter(inserts or updates), {}).get("source")
-        _insert_rows(db, "models", [{"name": m, "first_source": source} for m in models], ignore=True)
+        first = inserts[0] if inserts else updates[0] if updates else None
+        source = first[_SOURCE] if first else None
+        _insert_rows(db, "models", ("name", "first_source"), [(m, source) for m in models],
+                     ignore=True, plain=True)
     if inserts:
-        _insert_rows(db, "results", inserts, plain=True)
+        _insert_rows(db, "results", COLUMNS, inserts, plain=True)
     if history:
-        _insert_rows(db, "results_history", history)
+        _insert_rows(db, "results_history", ("result_id",) + HISTORY + ("replaced_at", "replaced_by_run"),
+                     history)
     if updates:
-        _update_rows(db, updates)
+        _update_rows(db, COLUMNS, updates)
     if quiet:
-        _update_rows(db, quiet)
+        _update_rows(db, DERIVATION, quiet)
     if rejects:
         # The same bad row seen again is not stored twice (unique key), but it
         # still counts as rejected by this run.
@@ -236,57 +272,65 @@ def settle_rejects(db: Database, source: str, run_id: int, seen: Seen, urls: set
 _PLAIN = frozenset({str, int, float, bool, bytes, type(None)})
 
 
-def _insert_rows(db: Database, table: str, rows: list[dict], ignore: bool = False,
-                 plain: bool = False) -> None:
-    """`db[table].insert_all(rows, ignore=ignore)` for rows sharing one set of keys, as one
+def _bindable(rows: Iterable[tuple]) -> Iterator[tuple]:
+    """`rows` with every value sqlite3 cannot bind converted as sqlite-utils converts it."""
+    for vals in rows:
+        if not _PLAIN.issuperset(map(type, vals)):
+            vals = tuple(map(jsonify_if_needed, vals))
+        yield vals
+
+
+def _insert_rows(db: Database, table: str, columns: tuple[str, ...], rows: list[tuple],
+                 ignore: bool = False, plain: bool = False) -> None:
+    """`db[table].insert_all(...)` of `rows` (value tuples in `columns` order) as one
     `executemany` of a single-row INSERT: the same rows, without sqlite-utils building a
     999-variable multi-row statement (and converting every value) per 38 rows, which cost more
     than the SQL itself: save_items went from 0.39x to 0.64x the rows/s of a bare sqlite3
     executemany at 1M results (python -m bench --only ingest). `plain`: the caller built
-    every value as a str, number or None (result_row does), so no value needs converting."""
-    columns = list(rows[0])
+    every value as a str, number or None (result_values does), so no value needs converting."""
     sql = (f"INSERT{' OR IGNORE' if ignore else ''} INTO [{table}] "
            f"({', '.join(f'[{c}]' for c in columns)}) VALUES ({', '.join('?' * len(columns))})")
-
-    get = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
-
-    def values():
-        for row in rows:
-            vals = get(row)
-            if not _PLAIN.issuperset(map(type, vals)):
-                vals = tuple(map(jsonify_if_needed, vals))
-            yield vals
-
     with db.atomic():  # a savepoint inside the caller's transaction, as insert_all's
-        db.conn.executemany(sql, map(get, rows) if plain else values())
+        db.conn.executemany(sql, rows if plain else _bindable(rows))
+
+
+# Rows per INSERT statement for papers. papers_fts is kept by a trigger, and FTS5 writes its
+# pending terms to disk at every statement that fires it (a statement savepoint), so one
+# statement per paper made a tiny index segment per paper: 10k papers took ~1 s, and 0.15 s
+# at 500 a statement.
+_PAPERS_PER_STATEMENT = 500
 
 
 def _upsert_papers(db: Database, rows: list[dict]) -> None:
-    """Insert or update paper rows (grouped by their set of columns) with one `executemany`
-    of INSERT ... ON CONFLICT(id) DO UPDATE per group."""
+    """Insert or update paper rows (grouped by their set of columns) with multi-row
+    INSERT ... ON CONFLICT(id) DO UPDATE statements of up to _PAPERS_PER_STATEMENT rows."""
     groups: dict[tuple, list[dict]] = {}
     for row in rows:
         groups.setdefault(tuple(row), []).append(row)
+    limit = db.conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
     for columns, group in groups.items():
         names = ", ".join(f"[{c}]" for c in columns)
         updates = ", ".join(f"[{c}] = excluded.[{c}]" for c in columns if c != "id")
-        sql = (f"INSERT INTO papers ({names}) VALUES ({', '.join('?' * len(columns))}) "
-               f"ON CONFLICT (id) DO UPDATE SET {updates}")
-        db.conn.executemany(sql, ([jsonify_if_needed(r[c]) for c in columns] for r in group))
+        marks = f"({', '.join('?' * len(columns))})"
+        per = max(1, min(_PAPERS_PER_STATEMENT, limit // len(columns)))
+        for i in range(0, len(group), per):
+            chunk = group[i:i + per]
+            sql = (f"INSERT INTO papers ({names}) VALUES {', '.join([marks] * len(chunk))} "
+                   f"ON CONFLICT (id) DO UPDATE SET {updates}")
+            db.execute(sql, [jsonify_if_needed(r[c]) for r in chunk for c in columns])
 
 
-def _update_rows(db: Database, rows: list[dict]) -> None:
-    """UPDATE results by id for rows sharing one set of keys, as one `executemany`."""
-    columns = [c for c in rows[0] if c != "id"]
+def _update_rows(db: Database, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """UPDATE results by id, `rows` being tuples of `columns`' values then the id, as one
+    `executemany`."""
     sql = f"UPDATE results SET {', '.join(f'[{c}] = ?' for c in columns)} WHERE id = ?"
-    db.conn.executemany(sql, ([jsonify_if_needed(r[c]) for c in columns] + [r["id"]] for r in rows))
+    db.conn.executemany(sql, _bindable(rows))
 
 
-def _existing(db: Database, source: str) -> dict[str, dict]:
-    cols = ", ".join(dict.fromkeys(("id", "key", "inserted_run") + VERSIONED + DERIVATION + HISTORY))
-    cursor = db.execute(f"SELECT {cols} FROM results WHERE source = ?", [source])
-    names = [d[0] for d in cursor.description]
-    return {row[1]: dict(zip(names, row)) for row in cursor}
+def _existing(db: Database, source: str) -> dict[str, tuple]:
+    """The stored results of `source`: key -> (id, its values in `COLUMNS` order)."""
+    cursor = db.conn.execute(f"SELECT id, {', '.join(COLUMNS)} FROM results WHERE source = ?", [source])
+    return {row[1 + _KEY]: (row[0], row[1:]) for row in cursor}
 
 
 def _changed(db: Database, papers: dict[str, dict], refs: dict[str, dict]) -> list[dict]:

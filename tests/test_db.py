@@ -1,5 +1,5 @@
 """Schema, migrations and connection settings."""
-from db.connect import open_db, resolve_db_path
+from db.connect import WRITE_CACHE_KIB, open_db, resolve_db_path
 from db.migrations import ensure_db_shape, migrations
 
 TABLES = {"_sqlite_migrations", "sources", "crawl_runs", "papers", "models", "results",
@@ -27,6 +27,7 @@ def test_connection_pragmas(db_path):
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert db.execute("PRAGMA busy_timeout").fetchone()[0] == 30000
+    assert db.execute("PRAGMA cache_size").fetchone()[0] == -WRITE_CACHE_KIB
 
 
 def test_results_columns_and_indexes(db_path):
