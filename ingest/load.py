@@ -212,8 +212,13 @@ def save_items(db: Database, run_id: int, items: Iterable[dict], seen: Seen | No
         changed = _versioned(old) != _versioned(row)
         refreshed = not changed and any(row[i] is not None and old[i] != row[i] for i in _QUIET)
         if old_id is None and (changed or refreshed):
-            # Inserted earlier in this load: there is no stored version to keep or refresh.
-            raise ValueError(f"result {key!r} appears twice in one load with different values")
+            # Inserted earlier in this load, so there is no stored version to keep: the first
+            # row stands and the second is a reject with its evidence, never a failed load.
+            rejects.append(reject_row({"source": item.get("source"), "url": item.get("source_url"),
+                                       "raw": item.get("evidence"), "locator": item.get("locator"),
+                                       "reason": f"result {key} appears twice in one load with different "
+                                                 "values; the first is kept"}, run_id, seen_at))
+            continue
         if changed:
             history.append((old_id, *_history(old), seen_at, run_id))
             kept = row[:_INSERTED_RUN] + (old[_INSERTED_RUN],) + row[_INSERTED_RUN + 1:]

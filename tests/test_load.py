@@ -59,8 +59,12 @@ def test_a_new_derivation_alone_refreshes_the_row_without_a_version(db):
 def test_the_same_key_twice_in_one_load(db):
     _, counts = load(db, [result(0), result(0)])
     assert (counts.inserted, counts.unchanged) == (1, 1)
-    with pytest.raises(ValueError, match="twice in one load"):
-        load(db, [result(1), result(1, value=90.0)])
+    # A second row for one key with another value: the first stands, the second is a reject.
+    _, counts = load(db, [result(1), result(1, value=90.0)])
+    assert (counts.inserted, counts.rejected) == (1, 1)
+    [(reason,)] = db.execute("SELECT reason FROM rejects").fetchall()
+    assert "appears twice in one load" in reason
+    assert db.execute("SELECT value FROM results WHERE key = 'pwc|board|1|top1_acc'").fetchall() == [(80.001,)]
 
 
 def test_bad_rows_are_rejects_and_seen(db):
