@@ -68,17 +68,14 @@ def canonical_key(source: str, model: str) -> str:
 
 def build(path: Path, total: int) -> int:
     """A database of `total` results (the shared slice + filler); returns the results count."""
-    from crawler.sources import load_sources
-    from db.connect import open_db, write_transaction
-    from db.migrations import ensure_db_shape
-    from db.runs import start_run, sync_sources
+    from db.connect import open_db
+    from db.runs import start_run
     from ingest.load import paper_row, result_row
+    from runs.prepare import prepare_db
 
     remove_db(path)
+    prepare_db(path)   # as every run does: schema, sources, and the rules the views join
     db = open_db(path)
-    ensure_db_shape(db)
-    with write_transaction(db):
-        sync_sources(db, load_sources())
     runs = {s: start_run(db, s, None, None) for s in ("timm",) + REPORTED_SOURCES}
     db.close()
     items = slice_items()
@@ -158,6 +155,8 @@ def run(out: Path, quick: bool, notes: list[str]) -> list[Row]:
         lengths = {}
         for size, db in dbs.items():  # warm-up (page cache, statement cache)
             lengths[size] = len(call(queries, db))
+            if not lengths[size]:   # timing a query that finds nothing would say nothing
+                raise AssertionError(f"query {name} returned no rows on the {size} database")
         for _ in range(repeats):
             for size, db in dbs.items():
                 started = time.perf_counter()
