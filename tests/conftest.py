@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from run_once import once, start_early
 from runs.processes import end_process
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,6 +67,20 @@ def q(db, sql: str, params=(), commit: bool = False) -> list[tuple]:
         conn.close()
 
 
+def wait_until(predicate, seconds: float, what: str, every: float = 0.2) -> None:
+    """Poll `predicate` until it is true; a database or file not there yet (sqlite3's
+    OperationalError, OSError) counts as not yet. AssertionError after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if predicate():
+                return
+        except (sqlite3.OperationalError, OSError):
+            pass
+        time.sleep(every)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -85,23 +100,47 @@ def pwc_capture_args() -> list[str]:
 
 @dataclass
 class ReplayCrawl:
-    """The real replay data crawled once per test session, as the README does it."""
+    """The real replay data crawled once per test run, as the README does it."""
 
     db: Path
     first: subprocess.CompletedProcess     # `sota crawl --replay ../shared/replay`
     pwc: subprocess.CompletedProcess       # + the three 2023-12-14 PWC captures
 
 
-@pytest.fixture(scope="session")
-def replay_crawl(tmp_path_factory) -> ReplayCrawl:
-    """Shared by every test that only reads the crawled data: do not write to it (take
-    `replay_copy` for that). An odd file name: Datasette must still serve it as `sota`."""
-    replay = shared_path("replay")
-    db = tmp_path_factory.mktemp("replay") / "odd-name.db"
+def _crawl_replay(folder: Path) -> dict:
+    """The README's two crawls of ../shared/replay into `folder`; a JSON-able record of them.
+    An odd file name: Datasette must still serve it as `sota`."""
+    replay, db = SHARED / "replay", folder / "odd-name.db"
     first = sota("crawl", "--replay", replay, db=db)
     pwc = sota("crawl", "pwc", "--replay", replay, *pwc_capture_args(), db=db)
+    return {"db": str(db), **{name: [list(map(str, p.args)), p.returncode, p.stdout, p.stderr]
+                              for name, p in (("first", first), ("pwc", pwc))}}
+
+
+REPLAY_CRAWL = "replay-crawl"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _replay_crawl_early(request, tmp_path_factory):
+    """Starts the session's replay crawl at the first test when any collected test needs it,
+    so that it runs beside the tests that do not (they come first: pytest_collection_modifyitems)."""
+    wanted = any("replay_crawl" in getattr(item, "fixturenames", ()) for item in request.session.items)
+    thread = start_early(tmp_path_factory, REPLAY_CRAWL, _crawl_replay) \
+        if wanted and (SHARED / "replay").is_dir() else None
+    yield
+    if thread:
+        thread.join()   # never leave a crawl child behind the session
+
+
+@pytest.fixture(scope="session")
+def replay_crawl(tmp_path_factory) -> ReplayCrawl:
+    """Shared by every test that only reads the crawled data, in every xdist worker: do not
+    write to it (take `replay_copy` for that)."""
+    shared_path("replay")
+    made = once(tmp_path_factory, REPLAY_CRAWL, _crawl_replay)
+    first, pwc = (subprocess.CompletedProcess(*made[k]) for k in ("first", "pwc"))
     assert pwc.returncode == 0, pwc.stderr
-    return ReplayCrawl(db, first, pwc)
+    return ReplayCrawl(Path(made["db"]), first, pwc)
 
 
 def copy_db(src: Path, dst: Path) -> Path:
@@ -181,3 +220,19 @@ def parse_mirror(source: str, root: Path, urls: list[str] | None = None) -> tupl
         except PageError as exc:
             errors.append(f"{url}: {exc}")
     return items, errors + [e for e in pages.finish() if e not in errors]
+
+
+# Files whose tests wait on processes for tens of seconds: started first, so that under
+# pytest-xdist they overlap the many short tests instead of ending the run alone.
+LONG_FIRST = ("test_faults.py", "test_crash_safety.py", "test_daemon.py")
+
+
+def pytest_collection_modifyitems(items):
+    """Order only, never selection: the long waits first, the tests of the session's replay
+    crawl last (it is built in the background meanwhile), the rest between, each group in its
+    collected order. The same order in every worker (xdist requires it)."""
+    def rank(item) -> int:
+        if "replay_crawl" in getattr(item, "fixturenames", ()):
+            return 2
+        return 0 if item.path.name in LONG_FIRST else 1
+    items.sort(key=rank)   # stable

@@ -1,10 +1,13 @@
-"""The daemon for real: child crawls on a schedule, signals, timeouts, SIGKILL, `sota up` offline."""
+"""The daemon for real: child crawls on a schedule, signals, timeouts, `sota up` offline.
+
+A SIGKILL mid-ingest and the daemon's restart after it are checked in
+test_crash_safety.test_sigkill_at_random_points_loses_nothing, on the same timm ingest as the
+random kills."""
 import json
 import os
 import shutil
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -14,7 +17,7 @@ from datetime import datetime
 
 import pytest
 
-from conftest import FIXTURES, ROOT, free_port, q, shared_path
+from conftest import FIXTURES, ROOT, free_port, q, wait_until
 from schedules.schedule import ScheduleError, load_schedule
 
 
@@ -22,18 +25,6 @@ def start(*args, db, env=None):
     return subprocess.Popen([sys.executable, "-m", "sota", *args, "--db", str(db)], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True, env=env)
-
-
-def wait_until(predicate, seconds, what):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if predicate():
-                return
-        except (sqlite3.OperationalError, OSError):  # not there yet
-            pass
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def stop(proc, seconds=10):
@@ -143,28 +134,6 @@ def test_hanging_source_times_out_and_others_go_on(tmp_path):
         assert (datetime.fromisoformat(finished) - datetime.fromisoformat(started)).total_seconds() <= 9
     finally:
         hang.close()
-
-
-def test_sigkill_mid_ingest_then_restart(tmp_path):
-    replay = shared_path("replay")
-    db = tmp_path / "k.db"
-    proc = start("crawl", "timm", "--replay", str(replay), db=db)
-    # Kill while the parent is loading (the run exists and the child has finished fetching).
-    wait_until(lambda: q(db, "SELECT count(*) FROM crawl_runs WHERE status = 'running'")[0][0] == 1
-               and (tmp_path / "k-archive/timm/run-000001/summary.json").exists(), 60, "the ingest phase")
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    assert q(db, "PRAGMA integrity_check") == [("ok",)]
-    # The load is one transaction: all of it or none of it.
-    assert q(db, "SELECT count(*) FROM results")[0][0] in (0, 24896)
-    restart = start("daemon", "--interval", "3600", "--replay", str(replay), "--schedule",
-                    str(_one(tmp_path, "timm")), db=db)
-    wait_until(lambda: q(db, "SELECT count(*) FROM crawl_runs WHERE status = 'ok'")[0][0] >= 1, 60, "a clean run")
-    code, _, out = stop(restart)
-    assert code == 0
-    assert q(db, "SELECT status FROM crawl_runs WHERE id = 1") == [("interrupted",)]
-    assert q(db, "SELECT count(*), count(DISTINCT key) FROM results") == [(24896, 24896)]
-    assert q(db, "SELECT count(*) FROM crawl_runs WHERE status = 'running'") == [(0,)]
 
 
 def _one(tmp_path, source):

@@ -3,81 +3,70 @@ the faults of the machine (bench/env_faults.py: full disks, a read-only or vanis
 a removed archive, readers and writers holding the database, two crawls, a failing source).
 
 The server faults only test survival, so they are served from a small mirror built here (our
-fixtures' timm file, PWC page and arXiv feed: the real formats, a fraction of the rows) and
-run a few at a time, each against a fault server of its own, through the run
-orchestrator in this process (the crawl child is still a process of its own; the command line
-and its one-line errors are what the machine faults test).
+fixtures' timm file, PWC page and arXiv feed: the real formats, a fraction of the rows). Each
+scenario is a test of its own, against a fault server of its own, through the run orchestrator
+in this process (the crawl child is still a process of its own; the command line and its
+one-line errors are what the machine faults test), so pytest-xdist spreads them over its
+workers. The clean databases every scenario starts from are crawled once per test run.
 """
 import shutil
-from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
 from bench import env_faults, env_rig, faults
 from conftest import FIXTURES
+from run_once import once
 
 SCENARIOS = faults.scenarios()
 MACHINE = env_faults.scenarios(quick=True)
-PARALLEL = 3
 
 
-@pytest.fixture(scope="module")
-def small_mirror(tmp_path_factory):
-    root = tmp_path_factory.mktemp("small-mirror")
-    shutil.copytree(FIXTURES / "mirror", root, dirs_exist_ok=True)
-    feed = root / "export.arxiv.org" / "api" / "query"
+def _clean_rig(folder: Path) -> dict:
+    """The small mirror, each source's clean database and the machine faults' version-A
+    template, made once per test run (they are only read, or copied, after)."""
+    mirror = folder / "small-mirror"
+    shutil.copytree(FIXTURES / "mirror", mirror)
+    feed = mirror / "export.arxiv.org" / "api" / "query"
     feed.parent.mkdir(parents=True)
     shutil.copy(FIXTURES / "arxiv" / "feed_window.xml", feed)
-    return root
+    server = faults.FaultServer(mirror)
+    try:
+        clean = faults.clean_databases(server, folder, {s.source for s in SCENARIOS}, faults.crawl_here)
+        template = env_rig.make_template(server, folder)
+    finally:
+        server.close()
+    return {"mirror": str(mirror), "clean": {k: str(v) for k, v in clean.items()}, "template": str(template)}
 
 
 @pytest.fixture(scope="module")
-def server_outcomes(tmp_path_factory, small_mirror):
-    """Every server scenario's outcome, PARALLEL at a time."""
-    work = tmp_path_factory.mktemp("faults")
-    shared = faults.FaultServer(small_mirror)
+def rig(tmp_path_factory) -> dict:
+    return once(tmp_path_factory, "fault-rig", _clean_rig)
+
+
+@pytest.fixture
+def server(rig):
+    """A fault server of the test's own: a hanging answer never outlives its scenario."""
+    server = faults.FaultServer(Path(rig["mirror"]))
     try:
-        clean = faults.clean_databases(shared, work, {s.source for s in SCENARIOS}, faults.crawl_here)
+        yield server
     finally:
-        shared.close()
-
-    def one(index_scenario):
-        index, scenario = index_scenario
-        server = faults.FaultServer(small_mirror)
-        run_dir = work / f"run-{index}"
-        run_dir.mkdir()
-        try:
-            return faults.run_scenario(scenario, server, clean, run_dir, faults.crawl_here)
-        finally:
-            server.close()
-
-    with ThreadPoolExecutor(PARALLEL) as pool:
-        return dict(zip((s.name for s in SCENARIOS), pool.map(one, enumerate(SCENARIOS))))
+        server.close()
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
-def test_fault_is_survived_with_nothing_lost(server_outcomes, scenario):
-    outcome = server_outcomes[scenario.name]
+def test_fault_is_survived_with_nothing_lost(rig, server, tmp_path, scenario):
+    clean = {k: Path(v) for k, v in rig["clean"].items()}
+    outcome = faults.run_scenario(scenario, server, clean, tmp_path, faults.crawl_here)
     assert outcome.survived, outcome.detail
     assert outcome.rows_after >= outcome.rows_before
     assert (outcome.duplicates, outcome.integrity) == (0, "ok")
 
 
-@pytest.fixture(scope="module")
-def machine_rig(tmp_path_factory, small_mirror):
-    server = faults.FaultServer(small_mirror)
-    work = tmp_path_factory.mktemp("machine")
-    try:
-        yield server, env_rig.make_template(server, work)
-    finally:
-        server.close()
-
-
 @pytest.mark.parametrize("name,scenario", MACHINE, ids=[name for name, _ in MACHINE])
-def test_machine_fault_is_survived(machine_rig, small_mirror, tmp_path, name, scenario):
-    server, template = machine_rig
-    csv_a = (small_mirror / faults.TIMM_CSV.split("://", 1)[1]).read_bytes()
-    outcome = env_faults.run_one(scenario, server, tmp_path, csv_a, template)
+def test_machine_fault_is_survived(rig, server, tmp_path, name, scenario):
+    csv_a = (Path(rig["mirror"]) / faults.TIMM_CSV.split("://", 1)[1]).read_bytes()
+    outcome = env_faults.run_one(scenario, server, tmp_path, csv_a, Path(rig["template"]))
     if outcome.outcome.startswith("skipped"):
         pytest.skip(outcome.outcome)
     assert outcome.survived, outcome.detail

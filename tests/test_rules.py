@@ -6,9 +6,8 @@ import json
 import os
 import subprocess
 import sys
-import time
 
-from conftest import ROOT, q, sota
+from conftest import ROOT, q, sota, wait_until
 from rules import files, settings
 from runs.crawl import crawl
 
@@ -81,22 +80,15 @@ def test_running_daemon_uses_an_edited_rules_file_at_its_next_run(tmp_path, mirr
                              "--replay", str(mirror), "--schedule", str(schedule), "--db", str(db)],
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
 
-    def wait(predicate, what, seconds=60):
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if db.exists() and predicate():
-                return
-            time.sleep(0.3)
-        raise AssertionError(f"timed out waiting for {what}")
-
     try:
         name = "SELECT c.name FROM model_map m JOIN canonical_models c ON c.key = m.canonical_key " \
                "WHERE m.model = 'resnet50.a1_in1k'"
-        wait(lambda: q(db, "SELECT count(*) FROM crawl_runs WHERE status = 'ok'") >= [(1,)], "a first run")
+        wait_until(lambda: db.exists() and q(db, "SELECT count(*) FROM crawl_runs WHERE status = 'ok'") >= [(1,)], 60,
+                   "a first run")
         assert q(db, name) != [("ResNet-50 (timm A1 recipe)",)]
         runs = q(db, "SELECT count(*) FROM crawl_runs")[0][0]
         (rules / "aliases.toml").write_text('[aliases]\n"resnet50.a1_in1k" = "ResNet-50 (timm A1 recipe)"\n')
-        wait(lambda: q(db, "SELECT count(*) FROM crawl_runs WHERE status = 'ok'")[0][0] > runs, "the next run")
+        wait_until(lambda: q(db, "SELECT count(*) FROM crawl_runs WHERE status = 'ok'")[0][0] > runs, 60, "the next run")
         assert q(db, name) == [("ResNet-50 (timm A1 recipe)",)]
     finally:
         proc.terminate()
