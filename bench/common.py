@@ -120,3 +120,17 @@ def median(values: list[float]) -> float:
     ordered = sorted(values)
     mid = len(ordered) // 2
     return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def fmt(value, big: float = 100) -> str:
+    """A table cell: '-' for no value, PASS/FAIL for a bool, a float with thousands separators
+    and no decimals from `big` up (else 3 decimals), anything else as str."""
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "PASS" if value else "FAIL"
+    if isinstance(value, float):
+        if value != value:
+            return "nan"
+        return f"{value:,.0f}" if abs(value) >= big else f"{value:.3f}"
+    return str(value)

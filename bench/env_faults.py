@@ -39,6 +39,21 @@ from crawler.policy import RUN_BUDGET_SECONDS
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def crawl_on_full_disk(rig: Rig, db: Path, before) -> tuple[list[str], str, str]:
+    """Crawl a changed CSV with no room left: (problems, run status, reason). The crawl must
+    exit non-zero with one "disk full" line, record a failed run, and change no row."""
+    rig.serve(rig.csv_b)
+    code, stderr, _ = crawl(rig, db)
+    problems: list[str] = []
+    one_line(stderr, problems, must="disk full")
+    status, reason = last_run(db)
+    if code == 0 or status != "failed":
+        problems.append(f"expected a failed run, got {status}/{code}")
+    if rows(db) != before:
+        problems.append("rows changed by the failed run")
+    return problems, status, reason
+
+
 def disk_full_archive(rig: Rig) -> Outcome:
     name = "disk full while writing the archive"
     db = rig.work / "dfa.db"
@@ -49,15 +64,7 @@ def disk_full_archive(rig: Rig) -> Outcome:
         os.symlink(disk.path / "archive", db.with_name("dfa-archive"))   # the archive on its own volume
         before = rig.seed(db)
         filler = disk.fill(leave_bytes=32 * 1024)
-        rig.serve(rig.csv_b)
-        code, stderr, _ = crawl(rig, db)
-        problems: list[str] = []
-        one_line(stderr, problems, must="disk full")
-        status, reason = last_run(db)
-        if code == 0 or status != "failed":
-            problems.append(f"expected a failed run, got {status}/{code}")
-        if rows(db) != before:
-            problems.append("rows changed by the failed run")
+        problems, status, reason = crawl_on_full_disk(rig, db, before)
         filler.unlink()                     # space returns
         recover(rig, db, problems, "after space returned")
         return settle(name, db, before, set(before) | expected_keys(rig.csv_b), problems, f"{status}: {reason}")
@@ -76,15 +83,7 @@ def disk_full_database(rig: Rig) -> Outcome:
         before = rig.seed(db)
         used_kb = (disk.size_kb * 1024 - disk.free_bytes()) // 1024
         disk.remount(f"size={used_kb + 384}k")
-        rig.serve(rig.csv_b)
-        code, stderr, _ = crawl(rig, db)
-        problems: list[str] = []
-        one_line(stderr, problems, must="disk full")
-        status, reason = last_run(db)
-        if code == 0 or status != "failed":
-            problems.append(f"expected a failed run, got {status}/{code}")
-        if rows(db) != before:
-            problems.append("rows changed by the failed load")
+        problems, status, reason = crawl_on_full_disk(rig, db, before)
         disk.remount("size=65536k")          # space returns
         recover(rig, db, problems, "after space returned")
         outcome = settle(name, db, before, set(before) | expected_keys(rig.csv_b), problems, f"{status}: {reason}")

@@ -41,6 +41,7 @@ import sys
 import time
 from pathlib import Path
 
+from bench.common import fmt
 from ingest.extract import extract_claims
 
 REPO = Path(__file__).resolve().parents[1]
@@ -151,16 +152,6 @@ def run(quick: bool = False) -> list[dict]:
     return rows
 
 
-def _fmt(value) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return "PASS" if value else "FAIL"
-    if isinstance(value, float):
-        return f"{value:,.0f}" if value >= 100 else f"{value:.3f}"
-    return str(value)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1,000 abstracts per set instead of 20,000")
@@ -173,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if os.environ.get("CI") == "true" else 0
     n = 1_000 if args.quick else 20_000
     header = ("figure", "value", "baseline", "ratio", "target", "pass")
-    table = [header] + [tuple(_fmt(r[h]) for h in header) for r in rows]
+    table = [header] + [tuple(fmt(r[h]) for h in header) for r in rows]
     widths = [max(len(line[i]) for line in table) for i in range(len(header))]
     for line in table:
         print("  ".join(cell.ljust(w) for cell, w in zip(line, widths)))

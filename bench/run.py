@@ -22,7 +22,7 @@ import time
 import traceback
 from pathlib import Path
 
-from bench.common import Row
+from bench.common import Row, fmt
 
 HEADER = ("benchmark", "figure", "baseline", "ratio", "target", "pass/fail")
 # Row names each benchmark prints (tests/test_bench.py checks every one is there).
@@ -56,18 +56,6 @@ def module_rows(name: str, label: str):
                      f"(python -m bench.{name} for its own notes)")
         return rows
     return call
-
-
-def fmt(value) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return "PASS" if value else "FAIL"
-    if isinstance(value, float):
-        if value != value:
-            return "nan"
-        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3f}"
-    return str(value)
 
 
 def table(rows: list[Row]) -> str:

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import lxml.html
 
+from bench.common import fmt
 from ingest.table_claims import extract_table_values
 
 REPO = Path(__file__).resolve().parents[1]
@@ -200,16 +201,6 @@ def run(quick: bool = False) -> list[dict]:
     ]
 
 
-def _fmt(value) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return "PASS" if value else "FAIL"
-    if isinstance(value, float):
-        return f"{value:,.0f}" if value >= 1000 else f"{value:.3f}"
-    return str(value)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer pages and 3 runs instead of 5")
@@ -222,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench.tables: {missing} missing (CI=true needs ../shared/data/arxiv_html)")
         return 1
     header = ("figure", "value", "baseline", "ratio", "target", "pass")
-    table = [header] + [tuple(_fmt(r[h]) for h in header) for r in rows]
+    table = [header] + [tuple(fmt(r[h], 1000) for h in header) for r in rows]
     widths = [max(len(line[i]) for line in table) for i in range(len(header))]
     for line in table:
         print("  ".join(cell.ljust(w) for cell, w in zip(line, widths)))
