@@ -81,6 +81,10 @@ def run(source: str, out_dir: Path, urls: list[str] | None = None,
     out_dir.mkdir(parents=True, exist_ok=True)
     settings = crawl_settings(out_dir, replay_base, log_level, conf, deadline)
     process = CrawlerProcess(settings, install_root_handler=True)
+    # Scrapy sets the root logger to NOTSET and filters in its handler, so every item's DEBUG
+    # "Scraped from ..." record was built and then dropped (a tenth of a timm crawl): its
+    # loggers stop at the level the handler would show anyway.
+    logging.getLogger("scrapy").setLevel(log_level)
     crawler = process.create_crawler(SourceSpider)
     errors: list[str] = []
 

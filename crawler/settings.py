@@ -71,3 +71,5 @@ PACE_DIR = None              # <archive root>/pace: per-domain clocks of the pol
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
+# The same JSON lines as Scrapy's own exporter writes, without its per-field walk (crawler/export.py).
+FEED_EXPORTERS = {"jsonlines": "crawler.export.ItemLines"}

@@ -16,22 +16,26 @@ def names() -> list[str]:
     return list(load("corpora"))
 
 
-@lru_cache(maxsize=8)
-def _index(key: tuple) -> dict[str, dict[str, str]]:
+_indexed: tuple[dict, dict] = ({}, {})   # (the corpora rule it was built from, its index)
+
+
+def _index(data: dict) -> dict[str, dict[str, str]]:
     tables: dict[str, dict[str, str]] = {"text": {}, "timm_tags": {}, "leaderboard_tags": {}}
-    for corpus, spellings in key:
-        for kind, values in spellings:
-            for value in values:
-                tables[kind].setdefault(_norm(value), corpus)
+    for corpus, conf in data.items():
+        for kind, table in tables.items():
+            for value in conf.get(kind, ()):
+                table.setdefault(_norm(value), corpus)
     return tables
 
 
 def _lookup() -> dict[str, dict[str, str]]:
+    """The spellings index of the corpora rule in effect, built again only when the rule
+    changed (rules.files.load returns the same object until then): a timm page asks per row."""
+    global _indexed
     data = load("corpora")
-    key = tuple((corpus, tuple((kind, tuple(conf.get(kind, ()))) for kind in
-                               ("text", "timm_tags", "leaderboard_tags")))
-                for corpus, conf in data.items())
-    return _index(key)
+    if _indexed[0] is not data:
+        _indexed = (data, _index(data))
+    return _indexed[1]
 
 
 def from_timm_tag(model: str, pretrain: str | None = None) -> str | None:

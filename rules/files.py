@@ -22,6 +22,7 @@ ENV = "SOTA_RULES"
 
 _lock = threading.Lock()
 _cache: dict[tuple, dict] = {}   # (path, mtime_ns, size) -> parsed TOML
+_merged: dict[str, tuple[tuple, dict]] = {}   # rule name -> (its files' stamps, the merged rule)
 
 
 class RulesError(ValueError):
@@ -101,14 +102,23 @@ def read_toml(path: Path) -> dict:
 
 
 def load(name: str) -> dict:
-    """The rule `name` in effect now (packaged, extended or replaced by the override file)."""
+    """The rule `name` in effect now (packaged, extended or replaced by the override file).
+
+    The same object while its files are unchanged on disk (so callers may cache what they
+    derive from it on its identity: a page object asks once per row); treat it as read-only."""
+    found = paths(name)
+    stamps = tuple((origin, _stamp(path)) for origin, path in found)
+    hit = _merged.get(name)
+    if hit is not None and hit[0] == stamps:
+        return hit[1]
     data: dict = {}
-    for origin, path in paths(name):
+    for origin, path in found:
         parsed = dict(read_toml(path))
         if origin == "override" and parsed.pop("replace", False):
             data = parsed
         else:
             data = merge(data, parsed)
+    _merged[name] = (stamps, data)   # one assignment: a reader on another thread sees old or new
     return data
 
 
