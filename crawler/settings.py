@@ -48,7 +48,13 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
 
+# Off, and not even imported (a disabled component's class is still loaded to ask it): Scrapy
+# 2.19's remote-control server (it imports aiohttp's web server) and the cookies middleware
+# (tldextract) cost each crawl child a third of a second of start-up for nothing we use.
+EXTENSIONS = {"scrapy.extensions.remote_control.RemoteControl": None}
+
 DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.middlewares.CachedRobotsTxtMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,

@@ -7,9 +7,12 @@ import os
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-import sqlite_utils
+if TYPE_CHECKING:   # imported where a database is opened: the crawl child only needs `explain`
+    import sqlite_utils
+
 
 BUSY_TIMEOUT_MS = 30_000
 # Page cache of a connection that writes, in KiB (SQLite's default is 2 MiB). A load writes
@@ -39,6 +42,8 @@ def open_db(path: str | os.PathLike, *, readonly: bool = False, create: bool = T
     opens an existing database only (a run must not start a new, empty one because the
     old one's folder was removed under it): sqlite3.OperationalError otherwise.
     """
+    import sqlite_utils
+
     path = Path(path)
     timeout = busy_timeout_ms() / 1000
     if readonly or not create:
