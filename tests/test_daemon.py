@@ -1,8 +1,7 @@
 """The daemon for real: child crawls on a schedule, signals, timeouts, `sota up` offline.
 
-A SIGKILL mid-ingest and the daemon's restart after it are checked in
-test_crash_safety.test_sigkill_at_random_points_loses_nothing, on the same timm ingest as the
-random kills."""
+A SIGKILL mid-ingest and the daemon's restart after it are checked in test_crash_safety, on the
+same timm ingest as the random kills."""
 import json
 import os
 import shutil
