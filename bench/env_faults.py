@@ -27,6 +27,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -114,6 +115,19 @@ def read_only_database(rig: Rig) -> Outcome:
 
 # --- under a running daemon ---------------------------------------------------------------
 
+def remove_tree(path: Path) -> None:
+    """`rm -rf path` under a process that keeps writing there: the folder is renamed aside
+    first, so that its path is gone at once and whole (a plain rmtree raced the daemon's next
+    run adding files: "Directory not empty"), then what was there is deleted."""
+    aside = path.with_name(path.name + ".removed")
+    path.rename(aside)
+    for _ in range(50):   # files the writer still adds through handles it holds open
+        shutil.rmtree(aside, ignore_errors=True)
+        if not aside.exists():
+            return
+        time.sleep(0.1)
+
+
 def database_folder_removed(rig: Rig) -> Outcome:
     name = "database folder removed under a daemon"
     folder = rig.work / "gone"
@@ -127,7 +141,7 @@ def database_folder_removed(rig: Rig) -> Outcome:
             problems.append("no first ok run")
         backup(db, copy)
         before = rows(copy)
-        shutil.rmtree(folder)
+        remove_tree(folder)
         if not wait_for(lambda: "is gone" in log.read_text(), 20):
             problems.append("the daemon never said the database is gone")
         if db.exists():
@@ -153,7 +167,7 @@ def archive_folder_removed(rig: Rig) -> Outcome:
         if not wait_for(lambda: ok_runs(db) >= 1, 60):
             problems.append("no first ok run")
         before = rows(db)
-        shutil.rmtree(archive)
+        remove_tree(archive)
         runs_then = ok_runs(db)
         if not wait_for(lambda: ok_runs(db) >= runs_then + 2, 30):
             problems.append("no ok runs after the archive was removed")
