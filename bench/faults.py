@@ -1,7 +1,7 @@
 """Fault injection: what the crawler and the daemon survive, with nothing lost.
 
 Server faults: a misbehaving loopback server answers from a URL mirror (the real replay,
-../shared/replay, here; tests/test_faults.py uses a small mirror of its own) with one
+../shared/replay, here; tests/fault_rig.py builds a small mirror of its own) with one
 injected fault per scenario. For each scenario:
 
 1. a clean crawl commits the source's rows (the "before" count);

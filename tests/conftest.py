@@ -190,7 +190,7 @@ def replay_server(replay_crawl):
 def parse_mirror(source: str, root: Path, urls: list[str] | None = None) -> tuple[list, list[str]]:
     """A source's page object run over the files of a URL mirror, following its Follows, as a
     crawl would but with no HTTP and no database: (items, one-line errors). Parsing tested at
-    its seam; the crawl's HTTP side is the shared policy (test_faults, test_crawl_fixtures)."""
+    its seam; the crawl's HTTP side is the shared policy (test_faults_network, test_crawl_fixtures)."""
     from crawler.pages import Follow, Page, PageError, load_pages, run_page
     from crawler.replay import mirror_file
     from crawler.sources import get_source
@@ -222,17 +222,21 @@ def parse_mirror(source: str, root: Path, urls: list[str] | None = None) -> tupl
     return items, errors + [e for e in pages.finish() if e not in errors]
 
 
-# Files whose tests wait on processes for tens of seconds: started first, so that under
-# pytest-xdist they overlap the many short tests instead of ending the run alone.
-LONG_FIRST = ("test_faults.py", "test_crash_safety.py", "test_daemon.py")
+# Files whose tests wait on processes for tens of seconds, longest first: started first, so
+# that under pytest-xdist (one file per worker at a time) they overlap the many short tests
+# instead of ending the run alone.
+LONG_FIRST = ("test_crash_safety.py", "test_faults_network.py", "test_faults_machine.py", "test_faults_retry.py",
+              "test_daemon.py", "test_faults_bodies.py")
 
 
 def pytest_collection_modifyitems(items):
     """Order only, never selection: the long waits first, the tests of the session's replay
     crawl last (it is built in the background meanwhile), the rest between, each group in its
     collected order. The same order in every worker (xdist requires it)."""
-    def rank(item) -> int:
+    def rank(item) -> tuple[int, int]:
         if "replay_crawl" in getattr(item, "fixturenames", ()):
-            return 2
-        return 0 if item.path.name in LONG_FIRST else 1
+            return 2, 0
+        if item.path.name in LONG_FIRST:
+            return 0, LONG_FIRST.index(item.path.name)
+        return 1, 0
     items.sort(key=rank)   # stable

@@ -1,7 +1,7 @@
 """The arXiv page object on Atom feeds: papers, claims, per-entry rejects, paging, windows.
 
 Our own small feeds (tests/fixtures/arxiv, in the live API's format) plus the real replay feed.
-The HTTP side (retries, Retry-After, robots) is the shared Scrapy policy, tested in test_faults.
+The HTTP side (retries, Retry-After, robots) is the shared Scrapy policy, tested in test_faults_network.
 """
 from __future__ import annotations
 
