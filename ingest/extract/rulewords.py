@@ -213,7 +213,7 @@ def _compile(phrases: tuple, negation: str | None, spellings: tuple, metrics: tu
                 untriggered.append((pattern, setting))
     whole = set(triggers) - prefixes
     heads = {head(s) for s in spellings} - {""}
-    return RuleWords(KeywordScan(set(KEYWORDS) | set(triggers)), frozenset(whole | (heads - set(triggers))), {k: tuple(v) for k, v in triggers.items()},
+    return RuleWords(KeywordScan(set(KEYWORDS) | set(triggers), frozenset(triggers), frozenset(whole)), frozenset(whole | (heads - set(triggers))), {k: tuple(v) for k, v in triggers.items()},
                      tuple(untriggered),
                      re.compile(f"(?:{negation})$", re.I) if negation else None, rules.corpora.text_pattern(),
                      frozenset(heads), frozenset(s.lower() for s in spellings), frozenset(metrics))
