@@ -70,7 +70,7 @@ class RuleWords:
         self.cue_scan = cue_scan  # the extractor's own keywords and the triggers: one scan
         self.keys = frozenset(triggers)
         self.whole = whole  # triggers and heads that count only as whole words (not "with" for "wit")
-        self.triggers = triggers  # trigger -> [(pattern, setting, where it starts: "trigger" | "digit" | "word")]
+        self.triggers = triggers  # trigger -> [(pattern, setting, where it starts: "trigger" | "digit" | "word", probe)]
         self.untriggered = untriggered  # [(pattern, setting)] without a trigger
         self.negation = negation  # pattern matched against the text before a phrase, or None
         self.corpus_re = corpus_re
@@ -89,14 +89,18 @@ class RuleWords:
             for m in pattern.finditer(low, a, b):
                 phrases.setdefault(m.span(), setting)
         for s, w in hits:
-            for pattern, setting, lead in self.triggers[w]:
+            for pattern, setting, lead, probe in self.triggers[w]:
                 if lead == "trigger":  # the phrase starts with its trigger: one anchored match
                     m = pattern.match(low, s, min(b, s + PHRASE_AFTER))
+                elif probe is not None and probe.search(low, max(a, s - PHRASE_BEFORE), min(b, s + PHRASE_AFTER)) is None:
+                    continue  # no match anywhere around the trigger (the common case), told in C
                 else:
                     m = _covering(pattern, low, max(a, s - PHRASE_BEFORE), s, min(b, s + PHRASE_AFTER), low,
                                   lead == "digit")
                 if m is not None:
                     phrases.setdefault(m.span(), setting)
+        if not phrases:
+            return []
         out, end = [], -1
         for (s, e), setting in sorted(phrases.items(), key=lambda p: (p[0][0], -p[0][1])):
             if s >= end and not (self.negation and self.negation.search(low, max(a, s - 40), s)):
@@ -161,15 +165,20 @@ def _covering(pattern: re.Pattern, text: str, a: int, s: int, b: int, low: str |
     at the start of a number) in [a, s] and covers offset s: anchored matches tried from the
     farthest start on (a few ``match`` calls instead of a search, which would try every
     position)."""
-    starts = _NUMBER_START_RE if digits else _WORD_START_RE
-    for w in starts.finditer(text if low is None else low, a - 1 if a else 0, s + 1):
-        m = pattern.match(text, w.end() - 1, b)
+    if digits:
+        starts = _NUMBER_START_RE.finditer(text if low is None else low, a, s + 1)
+    else:
+        starts = _WORD_START_RE.finditer(text if low is None else low, a - 1 if a else 0, s + 1)
+    for w in starts:
+        m = pattern.match(text, w.end() - 1 if not digits else w.start(), b)
         if m is not None and m.end() > s:
             return m
     return None
 
 
-_NUMBER_START_RE = re.compile(r"(?:^|[^0-9.,])[0-9]")
+# A number start is a digit after no digit, "." or ",": the digit first, so that ``re`` skips
+# to digits in C, and the look-behind after it.
+_NUMBER_START_RE = re.compile(r"[0-9](?<![0-9.,][0-9])")
 _WORD_START_RE = re.compile(r"(?:^|[^a-z0-9])[a-z0-9]")
 
 
@@ -206,7 +215,7 @@ def _compile(phrases: tuple, negation: str | None, spellings: tuple, metrics: tu
             if key:
                 lead = ("trigger" if word.startswith(key) else
                         "digit" if word.startswith(("\\d", "\\b\\d", "[0-9]", "\\b[0-9]")) else "word")
-                triggers.setdefault(key, []).append((pattern, setting, lead))
+                triggers.setdefault(key, []).append((pattern, setting, lead, None if lead == "trigger" else _probe(word, pattern.flags)))
                 if not is_whole:
                     prefixes.add(key)  # a prefix for one phrase is a prefix for all
             else:
@@ -217,6 +226,19 @@ def _compile(phrases: tuple, negation: str | None, spellings: tuple, metrics: tu
                      tuple(untriggered),
                      re.compile(f"(?:{negation})$", re.I) if negation else None, rules.corpora.text_pattern(),
                      frozenset(heads), frozenset(s.lower() for s in spellings), frozenset(metrics))
+
+
+def _probe(word: str, flags: int) -> re.Pattern | None:
+    """A pattern that matches wherever phrase `word` does, and that ``re`` searches fast: one
+    search around a trigger rules the phrase out before `_covering` tries it at each word start.
+    ``re`` skips ahead in C only to a leading literal or single character class, so a leading
+    ``\\b`` is dropped and a leading ``\\d+`` spelled ``\\d\\d*`` (the same matches).  None when the
+    phrase starts otherwise (a group, an optional letter): its search would try every offset."""
+    body = word[2:] if word.startswith("\\b") else word
+    if body.startswith("\\d+"):
+        body = "\\d\\d*" + body[3:]
+    fast = body.startswith("\\d") or (body[:1].isascii() and body[:1].islower() and body[1:2] not in ("?", "*", "{"))
+    return re.compile(body, flags) if fast else None
 
 
 def head(spelling: str) -> str:
