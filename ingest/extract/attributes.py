@@ -19,7 +19,7 @@ import rules.corpora
 from . import cues as C
 from .doc import Doc, Num
 from .models import (GENERIC_SUBJECTS, MULTIPLIER, PARAM_LIST_RE, PARAM_NUMBER_RE, PARAMS_RE, PAREN_STRIP_RE,
-                     SIZE_MODEL_RE, SUBJECT_RE, TOKEN_COMPARE_RE, WITH_MODEL_RE)
+                     SIZE_MODEL_RE, SUBJECT_RE, WITH_MODEL_RE, first_comparison)
 
 
 def model_of(doc: Doc, n: Num, prev: Num | None) -> tuple[str, str]:
@@ -201,9 +201,9 @@ def extra_after(doc: Doc, a: int) -> tuple[object, bool] | None:
             or "alt" in window):
         return None  # the common case: every way of stating extra data uses one of these words
     end = _clause_end(low, a, end)
-    cmp = TOKEN_COMPARE_RE.search(low, a, end)
-    end = cmp.start() if cmp else end  # "X outperforms Y pre-trained on JFT": Y's data
-    if C.NO_EXTRA_RE.search(low, a, end):
+    cmp = first_comparison(low, a, end)
+    end = cmp if cmp >= 0 else end  # "X outperforms Y pre-trained on JFT": Y's data
+    if C.no_extra(low, a, end):
         return None  # "without extra data", "only ImageNet-1K data"
     pre = C.PRETRAIN_RE.search(low, a, end) is not None
     named = doc.corpus_in(a, end)

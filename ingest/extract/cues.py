@@ -252,11 +252,30 @@ def _read_extra(low: str, text: str, s: int, e: int, w: str) -> tuple | None:
 def unnamed_extra(low: str, a: int, b: int) -> bool:
     """Does low[a:b] state extra data without naming it ("web-scale alt-text data", "1.5B
     weakly supervised image and text pairs", "940 million images")?"""
-    if EXTRA_WORD_RE.search(low, a, b):
+    if _has_any(low, a, b, _EXTRA_WORD_LITERALS) and EXTRA_WORD_RE.search(low, a, b):
         return True
     for w in ("images", "pairs", "photos"):
         i = low.find(w, a, b)
         if i >= 0 and BIG_DATA_BEFORE_RE.search(low, max(a, i - 90), i):
+            return True
+    return False
+
+
+def no_extra(low: str, a: int, b: int) -> bool:
+    """Does low[a:b] say there is no extra data ("without extra data", "only ImageNet-1K")?"""
+    return _has_any(low, a, b, _NO_EXTRA_LITERALS) and NO_EXTRA_RE.search(low, a, b) is not None
+
+
+# Words every match of EXTRA_WORD_RE / NO_EXTRA_RE contains: ``str.find`` rules most windows out
+# before a search that ``re`` would try at every offset (neither pattern starts with a literal).
+_EXTRA_WORD_LITERALS = ("web", "weak", "extra", "external", "additional", "alt", "large")
+_NO_EXTRA_LITERALS = ("extra", "external", "additional", "only")
+
+
+def _has_any(low: str, a: int, b: int, words: tuple) -> bool:
+    """Does one of `words` occur in low[a:b]?"""
+    for w in words:
+        if low.find(w, a, b) >= 0:
             return True
     return False
 

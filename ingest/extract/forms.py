@@ -197,6 +197,10 @@ def post_form(low: str, i: int, j: int) -> Form:
 def combine(before: Form, after: Form) -> Form:
     """One form from what the text before and after a number say ("more than 3.0% improvement":
     a lower bound of a gain; "within 0.5%" after "the drop of accuracy is": an upper bound)."""
+    if after is NOTHING:  # the common cases, decided below just the same (forms are one object each)
+        return before
+    if before is NOTHING:
+        return _form(skip="share") if after.skip == "of" else after
     if after.skip == "of" and (before.kind or before.bound):  # "compared with 68.3% of the original
         after = NOTHING  # CLIP", "within 1.2% of its full-precision counterpart": no share
     if before.skip or after.skip:

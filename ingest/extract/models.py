@@ -28,9 +28,10 @@ _COMPARE_WORDS = (r"(?:than|vs\.?|versus|outperform\w*|surpass\w*|suppress\w*|be
                   r"|over|above|match\w*)")
 TOKEN_COMPARE_RE = re.compile(r"\b" + _COMPARE_WORDS + r"\b")  # on the lower-cased text
 # The same words, found from the non-word character before each: ``re`` skips ahead in C to a
-# pattern's leading character class, but tries ``\b`` at every offset.  On text padded with one
-# space in front it finds the words TOKEN_COMPARE_RE finds (the only word it can miss is one glued
-# to a "vs." before it, which changes neither the last match's clause nor whether there is one).
+# pattern's leading character class, but tries ``\b`` at every offset.  Searched from the character
+# before a span (`first_comparison`), or over a span padded with one space in front (`scan_tokens`),
+# it finds the words TOKEN_COMPARE_RE finds (the only word it can miss is one glued to a "vs."
+# before it, which changes neither the last match's clause nor whether there is one).
 _COMPARE_AFTER_SPACE_RE = re.compile(r"\W" + _COMPARE_WORDS + r"\b")
 CLAUSE_RE = re.compile(r"[,;:]|\b(?:and|while|whereas|but|which|whilst)\b")
 LIST_GAP_RE = re.compile(r"[\s,]*(?:\([^()]{0,30}\)[\s,]*)?(?:(?:and|or|the|a|an)\b[\s,]*){0,3}")
@@ -135,6 +136,16 @@ def scan_tokens(text: str, low: str, a: int, b: int, corpora: frozenset = frozen
         out.append((s, end, in_cmp, text[s:end]))
         last_end = end
     return out
+
+
+def first_comparison(low: str, a: int, b: int) -> int:
+    """Offset of the first match of TOKEN_COMPARE_RE in low[a:b], or -1; found from the
+    non-word character before it (see _COMPARE_AFTER_SPACE_RE), which is the same first match."""
+    if not a:
+        m = TOKEN_COMPARE_RE.search(low, 0, b)
+        return m.start() if m else -1
+    m = _COMPARE_AFTER_SPACE_RE.search(low, a - 1, b)
+    return m.start() + 1 if m else -1
 
 
 def title_name(title: str) -> str | None:
