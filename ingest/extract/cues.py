@@ -143,15 +143,15 @@ def scan_cues(low: str, text: str, a: int, b: int, words=None, limit: int = 2000
     for m in chain((first,), matches) if first else matches:  # one loop, no generator: this is per hit
         s = m.start()
         c = low[s]
-        if (c == "," or c == ";" or c == ":") and s >= a:
+        if c in ",;:" and s >= a:  # (c is one character: `first` starts with a keyword's letter)
             if not left:
                 break
             left -= 1
             if s >= last:
                 out.append((s, s + 1, "sep", c))
-        w = m.group(1)
-        if w is None:
+        if m.lastindex is None:
             continue
+        w = m.group(1)
         if not left:
             break
         left -= 1
