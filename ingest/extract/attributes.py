@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import re
 
-import rules.corpora
-
 from . import cues as C
 from .doc import Doc, Num
 from .models import (GENERIC_SUBJECTS, MULTIPLIER, PARAM_LIST_RE, PARAM_NUMBER_RE, PARAMS_RE, PAREN_STRIP_RE,
@@ -144,7 +142,7 @@ def extra_data(doc: Doc, n: Num, how: str, prev: Num | None) -> tuple[object, bo
         if corpus is not None:
             return corpus, pre
     if named is not None:
-        return _corpus(named[3]), pre or named[3].lower().startswith(("imagenet", "in-2", "in2"))
+        return _corpus(doc, named[3]), pre or named[3].lower().startswith(("imagenet", "in-2", "in2"))
     if unnamed:
         return True, pre
     if n.setting == "from_scratch" or n.role == "baseline":
@@ -174,7 +172,7 @@ def extra_before(doc: Doc, n: Num) -> tuple[object, bool]:
     named = next((c[3] for c in cues if c[2] == "xnamed"), None) or doc.corpus_in(*span)
     pre = any(c[2] == "pre" for c in cues)
     if named is not None:
-        return _corpus(named), pre
+        return _corpus(doc, named), pre
     return (True, pre) if any(c[2] == "xun" for c in cues) else (None, False)
 
 
@@ -184,9 +182,9 @@ def _may_name_data(low: str, a: int, b: int) -> bool:
     return low.find("train", a, b) >= 0 or low.find("data", a, b) >= 0 or low.find("corpus", a, b) >= 0
 
 
-def _corpus(name: str) -> str:
+def _corpus(doc: Doc, name: str) -> str:
     """A corpus as rules/corpora.toml names it ("ImageNet-22k" -> "ImageNet-22K")."""
-    return rules.corpora.from_text(name) or name
+    return doc.words.corpus_name(name) or name
 
 
 def extra_after(doc: Doc, a: int) -> tuple[object, bool] | None:

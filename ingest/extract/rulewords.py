@@ -141,8 +141,8 @@ class RuleWords:
         """The first corpus named in text[a:b], read around `hits`, the head hits in [a, b)."""
         for i, _ in hits:
             m = _covering(self.corpus_re, text, max(a, i - NAME_BEFORE), i, b, low)
-            if m is not None and self._name(m.group()):
-                return self._name(m.group())
+            if m is not None and self.corpus_name(m.group()):
+                return self.corpus_name(m.group())
         return None
 
     def setting_cues(self, text: str, low: str, a: int, b: int) -> list[tuple]:
@@ -151,8 +151,10 @@ class RuleWords:
         hits = self._word_hits(self.trigger_finder, low, a, b)
         return self.cues(text, low, a, b, hits) if hits or self.untriggered else []
 
-    def _name(self, spelling: str) -> str | None:
-        """The corpus a spelling names (`rules.corpora.from_text`, remembered)."""
+    def corpus_name(self, spelling: str) -> str | None:
+        """The corpus a spelling names (`rules.corpora.from_text`, remembered: it rebuilds its
+        table at each call).  A RuleWords is compiled for one mapping of spellings to corpora
+        (see `current`), so what it remembers stays true for its life."""
         if spelling not in self._names:
             if len(self._names) > 4096:
                 self._names.clear()
@@ -194,9 +196,9 @@ def current(max_age: float = RECHECK_SECONDS) -> RuleWords:
         words = memo[4]  # the parses are cached by the rules package: unchanged files, same objects
     else:
         phrases = tuple((name, tuple(conf.get("text_words", ()))) for name, conf in settings["settings"].items())
-        spellings = tuple(sorted({s for conf in corpora.values() if isinstance(conf, dict)
-                                  for s in conf.get("text", ())}))
-        words = _compile(phrases, settings.get("text_negation"), spellings, tuple(sorted(metrics["metrics"])))
+        corpus_text = tuple((name, tuple(conf.get("text", ()))) for name, conf in corpora.items()
+                            if isinstance(conf, dict))  # (which corpus a spelling names: `corpus_name`)
+        words = _compile(phrases, settings.get("text_negation"), corpus_text, tuple(sorted(metrics["metrics"])))
     _memo = (now, settings, corpora, metrics, words)
     return words
 
@@ -205,7 +207,8 @@ _memo: tuple | None = None
 
 
 @lru_cache(maxsize=8)
-def _compile(phrases: tuple, negation: str | None, spellings: tuple, metrics: tuple) -> RuleWords:
+def _compile(phrases: tuple, negation: str | None, corpus_text: tuple, metrics: tuple) -> RuleWords:
+    spellings = sorted({s for _, texts in corpus_text for s in texts})
     triggers: dict[str, list] = {}
     untriggered, prefixes = [], set()
     for setting, words in phrases:
