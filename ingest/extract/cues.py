@@ -151,12 +151,11 @@ def scan_cues(low: str, text: str, a: int, b: int, words=None, limit: int = 2000
                 out.append((s, s + 1, "sep", c))
         if m.lastindex is None:
             continue
-        w = m.group(1)
         if not left:
             break
         left -= 1
-        e = m.end()
-        s = e - len(w)
+        s, e = m.span(1)
+        w = low[s:e]
         plain_sep, rule_whole, reader, reader_whole = actions[w]
         glued = low[e:e + 1].isalpha()  # more letters follow ("android", "thanks")
         if plain_sep:  # the commonest keyword: a clause separator ("and", "which")
