@@ -64,7 +64,7 @@ class RuleWords:
     """Compiled rule words (see the module doc); `cues` reads them in a span of an abstract."""
 
     __slots__ = ("cue_scan", "keys", "whole", "triggers", "untriggered", "negation", "corpus_re", "heads",
-                 "corpus_words", "metrics", "trigger_finder", "head_finder", "_names")
+                 "corpus_words", "corpus_starts", "metrics", "trigger_finder", "head_finder", "_names")
 
     def __init__(self, cue_scan, whole, triggers, untriggered, negation, corpus_re, heads, corpus_words, metrics):
         self.cue_scan = cue_scan  # the extractor's own keywords and the triggers: one scan
@@ -76,6 +76,7 @@ class RuleWords:
         self.corpus_re = corpus_re
         self.heads = heads
         self.corpus_words = corpus_words  # lower-case spellings (a model-name token is never one)
+        self.corpus_starts = _starts_re(corpus_words)  # the word starts a spelling may begin at
         self.metrics = metrics  # metric ids of rules/metrics.toml
         self.trigger_finder = WordFinder(self.triggers)  # the triggers and the heads, each in one pattern
         self.head_finder = WordFinder(heads)
@@ -140,7 +141,7 @@ class RuleWords:
     def corpus_in(self, text: str, low: str, a: int, b: int, hits: list[tuple[int, str]]) -> str | None:
         """The first corpus named in text[a:b], read around `hits`, the head hits in [a, b)."""
         for i, _ in hits:
-            m = _covering(self.corpus_re, text, max(a, i - NAME_BEFORE), i, b, low)
+            m = _covering(self.corpus_re, text, max(a, i - NAME_BEFORE), i, b, low, starts=self.corpus_starts)
             if m is not None and self.corpus_name(m.group()):
                 return self.corpus_name(m.group())
         return None
@@ -162,15 +163,16 @@ class RuleWords:
         return self._names[spelling]
 
 
-def _covering(pattern: re.Pattern, text: str, a: int, s: int, b: int, low: str | None = None, digits: bool = False):
+def _covering(pattern: re.Pattern, text: str, a: int, s: int, b: int, low: str | None = None, digits: bool = False,
+              starts: re.Pattern = None):
     """The longest match of `pattern` in text[a:b] that starts at a word start (with `digits`,
     at the start of a number) in [a, s] and covers offset s: anchored matches tried from the
     farthest start on (a few ``match`` calls instead of a search, which would try every
-    position)."""
+    position).  `starts` narrows the word starts (`_starts_re`)."""
     if digits:
         starts = _NUMBER_START_RE.finditer(text if low is None else low, a, s + 1)
     else:
-        starts = _WORD_START_RE.finditer(text if low is None else low, a - 1 if a else 0, s + 1)
+        starts = (starts or _WORD_START_RE).finditer(text if low is None else low, a - 1 if a else 0, s + 1)
     for w in starts:
         m = pattern.match(text, w.end() - 1 if not digits else w.start(), b)
         if m is not None and m.end() > s:
@@ -182,6 +184,18 @@ def _covering(pattern: re.Pattern, text: str, a: int, s: int, b: int, low: str |
 # to digits in C, and the look-behind after it.
 _NUMBER_START_RE = re.compile(r"[0-9](?<![0-9.,][0-9])")
 _WORD_START_RE = re.compile(r"(?:^|[^a-z0-9])[a-z0-9]")
+
+
+def _starts_re(spellings: frozenset) -> re.Pattern:
+    """_WORD_START_RE narrowed to the first characters of `spellings` (lower case), where a
+    case-insensitive pattern of them can start (a word start's character is a lower-case letter
+    or a digit, and matches a pattern's first letter only as itself); _WORD_START_RE itself when
+    a spelling starts otherwise.  Corpus names are tried at every word start before a head, each
+    try one long case-insensitive alternation: most word starts are ruled out here, in C."""
+    firsts = {w[:1] for w in spellings}
+    if not firsts or not all(c.isascii() and c.isalnum() for c in firsts):
+        return _WORD_START_RE
+    return re.compile("(?:^|[^a-z0-9])[" + "".join(sorted(firsts)) + "]")
 
 
 def current(max_age: float = RECHECK_SECONDS) -> RuleWords:
