@@ -288,7 +288,6 @@ def _read_quantity(low: str, text: str, s: int, e: int, w: str) -> tuple | None:
 
 
 _SEP_SET = frozenset(_SEPARATORS.split())
-_SEPARATOR_CUES = _SEP_SET | {",", ";", ":"}
 _DATASET_SET = frozenset(w.replace("_", " ") for w in _DATASET_WORDS.split())
 _COMPARE_SET = frozenset(_COMPARE_WORDS.split())
 _QUANTITY_SET = frozenset(_QUANTITY_WORDS.split())

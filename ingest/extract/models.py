@@ -32,7 +32,7 @@ TOKEN_COMPARE_RE = re.compile(r"\b" + _COMPARE_WORDS + r"\b")  # on the lower-ca
 # before a span (`first_comparison`), or over a span padded with one space in front (`scan_tokens`),
 # it finds the words TOKEN_COMPARE_RE finds (the only word it can miss is one glued to a "vs."
 # before it, which changes neither the last match's clause nor whether there is one).
-_COMPARE_AFTER_SPACE_RE = re.compile(r"\W" + _COMPARE_WORDS + r"\b")
+_COMPARE_AFTER_NONWORD_RE = re.compile(r"\W" + _COMPARE_WORDS + r"\b")
 CLAUSE_RE = re.compile(r"[,;:]|\b(?:and|while|whereas|but|which|whilst)\b")
 LIST_GAP_RE = re.compile(r"[\s,]*(?:\([^()]{0,30}\)[\s,]*)?(?:(?:and|or|the|a|an)\b[\s,]*){0,3}")
 SIZE_MODEL_RE = re.compile(
@@ -118,17 +118,17 @@ def scan_tokens(text: str, low: str, a: int, b: int, corpora: frozenset = frozen
             if not (text[s - 1].islower() and (s < 2 or not text[s - 2].isalnum()) and s - 1 >= a):
                 continue
             s -= 1  # one lower-case letter before capitals: "iGPT-L", "iBOT", "mViT"
-        if not is_model_token(text[s:m.end()]):
-            continue
-        if text[s:m.end()].lower() in corpora:
+        tok = text[s:e]
+        if not is_model_token(tok) or tok.lower() in corpora:
             continue
         cont = TOKEN_CONT_RE.match(text, e, b)  # "ConvNeXt V2", "ResNeXt-101 32x48d"
         end = cont.end() if cont else e
         gap = low[last_end:s]
         if gap:  # (nothing between two tokens changes nothing)
             cmp = None
-            for cmp in _COMPARE_AFTER_SPACE_RE.finditer(" " + gap):  # (the last comparison word)
-                pass
+            if len(gap) > 1:  # (the shortest comparison word, "vs", has two letters)
+                for cmp in _COMPARE_AFTER_NONWORD_RE.finditer(" " + gap):  # (the last comparison word)
+                    pass
             if cmp is not None:
                 in_cmp = CLAUSE_RE.search(gap, cmp.end() - 1) is None
             else:
@@ -140,11 +140,11 @@ def scan_tokens(text: str, low: str, a: int, b: int, corpora: frozenset = frozen
 
 def first_comparison(low: str, a: int, b: int) -> int:
     """Offset of the first match of TOKEN_COMPARE_RE in low[a:b], or -1; found from the
-    non-word character before it (see _COMPARE_AFTER_SPACE_RE), which is the same first match."""
+    non-word character before it (see _COMPARE_AFTER_NONWORD_RE), which is the same first match."""
     if not a:
         m = TOKEN_COMPARE_RE.search(low, 0, b)
         return m.start() if m else -1
-    m = _COMPARE_AFTER_SPACE_RE.search(low, a - 1, b)
+    m = _COMPARE_AFTER_NONWORD_RE.search(low, a - 1, b)
     return m.start() + 1 if m else -1
 
 

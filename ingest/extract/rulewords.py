@@ -63,12 +63,11 @@ class WordFinder:
 class RuleWords:
     """Compiled rule words (see the module doc); `cues` reads them in a span of an abstract."""
 
-    __slots__ = ("cue_scan", "keys", "whole", "triggers", "untriggered", "negation", "corpus_re", "heads",
+    __slots__ = ("cue_scan", "whole", "triggers", "untriggered", "negation", "corpus_re", "heads",
                  "corpus_words", "corpus_starts", "metrics", "trigger_finder", "head_finder", "_names")
 
     def __init__(self, cue_scan, whole, triggers, untriggered, negation, corpus_re, heads, corpus_words, metrics):
         self.cue_scan = cue_scan  # the extractor's own keywords and the triggers: one scan
-        self.keys = frozenset(triggers)
         self.whole = whole  # triggers and heads that count only as whole words (not "with" for "wit")
         self.triggers = triggers  # trigger -> [(pattern, setting, where it starts: "trigger" | "digit" | "word", probe)]
         self.untriggered = untriggered  # [(pattern, setting)] without a trigger
@@ -94,7 +93,7 @@ class RuleWords:
                 if lead == "trigger":  # the phrase starts with its trigger: one anchored match
                     m = pattern.match(low, s, min(b, s + PHRASE_AFTER))
                 elif probe is not None and probe.search(low, max(a, s - PHRASE_BEFORE), min(b, s + PHRASE_AFTER)) is None:
-                    continue  # no match anywhere around the trigger (the common case), told in C
+                    continue  # no match anywhere around the trigger (the common case)
                 else:
                     m = _covering(pattern, low, max(a, s - PHRASE_BEFORE), s, min(b, s + PHRASE_AFTER), low,
                                   lead == "digit")
@@ -232,7 +231,8 @@ def _compile(phrases: tuple, negation: str | None, corpus_text: tuple, metrics: 
             if key:
                 lead = ("trigger" if word.startswith(key) else
                         "digit" if word.startswith(("\\d", "\\b\\d", "[0-9]", "\\b[0-9]")) else "word")
-                triggers.setdefault(key, []).append((pattern, setting, lead, None if lead == "trigger" else _probe(word, pattern.flags)))
+                probe = None if lead == "trigger" else _probe(word, pattern.flags)
+                triggers.setdefault(key, []).append((pattern, setting, lead, probe))
                 if not is_whole:
                     prefixes.add(key)  # a prefix for one phrase is a prefix for all
             else:
