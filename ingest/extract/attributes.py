@@ -14,12 +14,10 @@ from __future__ import annotations
 
 import re
 
-import rules.corpora
-
 from . import cues as C
 from .doc import Doc, Num
 from .models import (GENERIC_SUBJECTS, MULTIPLIER, PARAM_LIST_RE, PARAM_NUMBER_RE, PARAMS_RE, PAREN_STRIP_RE,
-                     SIZE_MODEL_RE, SUBJECT_RE, TOKEN_COMPARE_RE, WITH_MODEL_RE)
+                     SIZE_MODEL_RE, SUBJECT_RE, WITH_MODEL_RE, first_comparison)
 
 
 def model_of(doc: Doc, n: Num, prev: Num | None) -> tuple[str, str]:
@@ -144,7 +142,7 @@ def extra_data(doc: Doc, n: Num, how: str, prev: Num | None) -> tuple[object, bo
         if corpus is not None:
             return corpus, pre
     if named is not None:
-        return _corpus(named[3]), pre or named[3].lower().startswith(("imagenet", "in-2", "in2"))
+        return _corpus(doc, named[3]), pre or named[3].lower().startswith(("imagenet", "in-2", "in2"))
     if unnamed:
         return True, pre
     if n.setting == "from_scratch" or n.role == "baseline":
@@ -174,7 +172,7 @@ def extra_before(doc: Doc, n: Num) -> tuple[object, bool]:
     named = next((c[3] for c in cues if c[2] == "xnamed"), None) or doc.corpus_in(*span)
     pre = any(c[2] == "pre" for c in cues)
     if named is not None:
-        return _corpus(named), pre
+        return _corpus(doc, named), pre
     return (True, pre) if any(c[2] == "xun" for c in cues) else (None, False)
 
 
@@ -184,9 +182,9 @@ def _may_name_data(low: str, a: int, b: int) -> bool:
     return low.find("train", a, b) >= 0 or low.find("data", a, b) >= 0 or low.find("corpus", a, b) >= 0
 
 
-def _corpus(name: str) -> str:
+def _corpus(doc: Doc, name: str) -> str:
     """A corpus as rules/corpora.toml names it ("ImageNet-22k" -> "ImageNet-22K")."""
-    return rules.corpora.from_text(name) or name
+    return doc.words.corpus_name(name) or name
 
 
 def extra_after(doc: Doc, a: int) -> tuple[object, bool] | None:
@@ -201,9 +199,9 @@ def extra_after(doc: Doc, a: int) -> tuple[object, bool] | None:
             or "alt" in window):
         return None  # the common case: every way of stating extra data uses one of these words
     end = _clause_end(low, a, end)
-    cmp = TOKEN_COMPARE_RE.search(low, a, end)
-    end = cmp.start() if cmp else end  # "X outperforms Y pre-trained on JFT": Y's data
-    if C.NO_EXTRA_RE.search(low, a, end):
+    cmp = first_comparison(low, a, end)
+    end = cmp if cmp >= 0 else end  # "X outperforms Y pre-trained on JFT": Y's data
+    if C.no_extra(low, a, end):
         return None  # "without extra data", "only ImageNet-1K data"
     pre = C.PRETRAIN_RE.search(low, a, end) is not None
     named = doc.corpus_in(a, end)

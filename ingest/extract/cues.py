@@ -24,7 +24,7 @@ value); families:
 from __future__ import annotations
 
 import re
-from itertools import islice
+from itertools import chain
 
 from .vocab import DATASET_IDS, GEN_RESOLUTION_RE, HY, ILSVRC_RE, ILSVRC_WORDS, IMAGENET_RE, RESOURCE_WORDS
 
@@ -79,34 +79,23 @@ class KeywordScan:
     character set, so `scan` starts with the character before the keyword ([^a-z0-9]: the
     separator itself, a space, a bracket ...) and captures the keyword; `first` reads a keyword
     at offset 0, which has no character before it.  (Keywords start and end with [a-z0-9], so a
-    keyword never starts where the previous one ended.)"""
+    keyword never starts where the previous one ended.)
 
-    __slots__ = ("scan", "first")
+    `actions` tells `scan_cues` what each keyword is, decided once here rather than per hit:
+    (a plain separator word?, None or "is this rule trigger a whole word only?", reader or
+    None, "is the reader's keyword a whole word only?").  `triggers` are the rules' setting
+    triggers among `words`, `whole` those of them that count only as whole words."""
 
-    def __init__(self, words):
+    __slots__ = ("scan", "first", "actions")
+
+    def __init__(self, words, triggers=frozenset(), whole=frozenset()):
         trie = trie_regex(sorted(words))
         self.scan = re.compile(r"[^a-z0-9](?:(" + trie + r")|(?<=[,;:]))")
-        self.first = re.compile(trie)
-
-    def hits(self, low: str, a: int, b: int):
-        """(start, end, word) of the separators and keywords in [a, b), in order."""
-        pos = a - 1 if a else 0
-        if not a:
-            m = self.first.match(low, 0, b)
-            if m is not None:
-                yield 0, m.end(), m.group()
-                pos = m.end()
-        for m in self.scan.finditer(low, pos, b):
-            s = m.start()
-            c = low[s]
-            if (c == "," or c == ";" or c == ":") and s >= a:
-                yield s, s + 1, c
-            w = m.group(1)
-            if w is not None:
-                yield s + 1, m.end(), w
+        self.first = re.compile("(" + trie + ")")
+        self.actions = {w: (w in _SEP_SET and w not in triggers, (w in whole) if w in triggers else None,
+                            _READERS.get(w), w in _WHOLE_WORDS) for w in words}
 
 
-CUE_SCAN = KeywordScan(KEYWORDS)
 MAX_RULE_HITS = 500  # setting triggers read per span, at most (hostile input)
 
 K_RE = re.compile(r"top" + HY + r"?\s?([15])(?![0-9a-z])")
@@ -144,21 +133,41 @@ def scan_cues(low: str, text: str, a: int, b: int, words=None, limit: int = 2000
     """Cues (start, end, family, value) in [a, b), in order.  The extractor's own cues do not
     overlap: a hit inside the text the previous cue consumed ("top-1", "extra training data")
     is skipped.  `words` (a `rulewords.RuleWords`: its keyword pattern includes the rules'
-    setting triggers) adds the setting phrases of the rules.  At most `limit` keyword hits
-    are read (hostile input)."""
-    out, last, rule_hits = [], a, []
-    keys = words.keys if words is not None else ()
-    for s, e, w in islice((words.cue_scan if words is not None else CUE_SCAN).hits(low, a, b), limit):
-        if w in _SEPARATOR_CUES and w not in keys:  # the commonest cue, inlined: a clause separator
-            if s >= last and (w in ",;:" or not low[e:e + 1].isalpha()):
+    setting triggers) adds the setting phrases of the rules.  At most `limit` hits (separators
+    and keywords) are read (hostile input)."""
+    scan = CUE_SCAN if words is None else words.cue_scan
+    actions = scan.actions
+    out, last, rule_hits, left = [], a, [], limit
+    first = None if a else scan.first.match(low, 0, b)  # (offset 0 has no character before it)
+    matches = scan.scan.finditer(low, first.end() if first else a - 1 if a else 0, b)
+    for m in chain((first,), matches) if first else matches:  # one loop, no generator: this is per hit
+        s = m.start()
+        c = low[s]
+        if c in ",;:" and s >= a:  # (c is one character: `first` starts with a keyword's letter)
+            if not left:
+                break
+            left -= 1
+            if s >= last:
+                out.append((s, s + 1, "sep", c))
+        if m.lastindex is None:
+            continue
+        if not left:
+            break
+        left -= 1
+        s, e = m.span(1)
+        w = low[s:e]
+        plain_sep, rule_whole, reader, reader_whole = actions[w]
+        glued = low[e:e + 1].isalpha()  # more letters follow ("android", "thanks")
+        if plain_sep:  # the commonest keyword: a clause separator ("and", "which")
+            if s >= last and not glued:
                 out.append((s, e, "sep", w))
             continue
-        if w in keys and not (w in words.whole and low[e:e + 1].isalpha()) and len(rule_hits) < MAX_RULE_HITS:
+        if rule_whole is not None and not (rule_whole and glued) and len(rule_hits) < MAX_RULE_HITS:
             rule_hits.append((s, w))
         if s < last:
             continue
-        if w in _READERS and not (w in _WHOLE_WORDS and low[e:e + 1].isalpha()):  # not "android", "thanks"
-            cue = _READERS[w](low, text, s, e, w)
+        if reader is not None and not (reader_whole and glued):
+            cue = reader(low, text, s, e, w)
             if cue:
                 out.append((s,) + cue)
                 last = cue[0]
@@ -242,11 +251,30 @@ def _read_extra(low: str, text: str, s: int, e: int, w: str) -> tuple | None:
 def unnamed_extra(low: str, a: int, b: int) -> bool:
     """Does low[a:b] state extra data without naming it ("web-scale alt-text data", "1.5B
     weakly supervised image and text pairs", "940 million images")?"""
-    if EXTRA_WORD_RE.search(low, a, b):
+    if _has_any(low, a, b, _EXTRA_WORD_LITERALS) and EXTRA_WORD_RE.search(low, a, b):
         return True
     for w in ("images", "pairs", "photos"):
         i = low.find(w, a, b)
         if i >= 0 and BIG_DATA_BEFORE_RE.search(low, max(a, i - 90), i):
+            return True
+    return False
+
+
+def no_extra(low: str, a: int, b: int) -> bool:
+    """Does low[a:b] say there is no extra data ("without extra data", "only ImageNet-1K")?"""
+    return _has_any(low, a, b, _NO_EXTRA_LITERALS) and NO_EXTRA_RE.search(low, a, b) is not None
+
+
+# Words every match of EXTRA_WORD_RE / NO_EXTRA_RE contains: ``str.find`` rules most windows out
+# before a search that ``re`` would try at every offset (neither pattern starts with a literal).
+_EXTRA_WORD_LITERALS = ("web", "weak", "extra", "external", "additional", "alt", "large")
+_NO_EXTRA_LITERALS = ("extra", "external", "additional", "only")
+
+
+def _has_any(low: str, a: int, b: int, words: tuple) -> bool:
+    """Does one of `words` occur in low[a:b]?"""
+    for w in words:
+        if low.find(w, a, b) >= 0:
             return True
     return False
 
@@ -260,7 +288,6 @@ def _read_quantity(low: str, text: str, s: int, e: int, w: str) -> tuple | None:
 
 
 _SEP_SET = frozenset(_SEPARATORS.split())
-_SEPARATOR_CUES = _SEP_SET | {",", ";", ":"}
 _DATASET_SET = frozenset(w.replace("_", " ") for w in _DATASET_WORDS.split())
 _COMPARE_SET = frozenset(_COMPARE_WORDS.split())
 _QUANTITY_SET = frozenset(_QUANTITY_WORDS.split())
@@ -290,6 +317,7 @@ _READERS = {w: _reader(w) for w in KEYWORDS}
 # Keywords that are no cue when more letters follow ("android"); the others are prefixes
 # ("outperforms") or read further by their reader ("top-1", "accuracy", "ImageNet-1K").
 _WHOLE_WORDS = frozenset(_READERS) - PREFIX_WORDS - {"top", "acc", "err", "imagenet", "alt"}
+CUE_SCAN = KeywordScan(KEYWORDS)
 
 
 # --- abstract-wide readers ---------------------------------------------------------------

@@ -93,17 +93,20 @@ class Doc:
     def index(self, a: int, b: int) -> None:
         """Add the cues of [a, b); called once per sentence, in text order."""
         found = self.scan(a, b, MAX_CUES)
-        self._settings[a] = [c for c in found if c[2] == "set"]
         starts, cues = self._all
-        starts += [c[0] for c in found]
         cues += found
-        families = self._cues
-        for c in found:
-            family = families.get(c[2])
+        families, sets = self._cues, []
+        for c in found:  # one walk: all starts, each family, the setting phrases
+            start, f = c[0], c[2]
+            starts.append(start)
+            if f == "set":
+                sets.append(c)
+            family = families.get(f)
             if family is None:
-                family = families[c[2]] = ([], [])
-            family[0].append(c[0])
+                family = families[f] = ([], [])
+            family[0].append(start)
             family[1].append(c)
+        self._settings[a] = sets
 
     def scan(self, a: int, b: int, limit: int) -> list[tuple]:
         """The cues of [a, b), not indexed (`cues.scan_cues`)."""

@@ -77,24 +77,30 @@ _TAIL_WORDS = (_FILLERS | _GAIN_NOUNS | _DROP_NOUNS | _DECREASE_VERBS | _GAIN_VE
                                  "with", "at", "saving", "saves", "save"})
 
 
+_LOWER_SIGNS, _UPPER_SIGNS = ("\\geq", "\\ge", "&gt;", "\\gt"), ("\\leq", "\\le", "&lt;", "\\lt")
+_SIGNS = "+\u00b1-\u2212>\u2265<\u2264"  # the last characters and words `tail_form` reads first
+_SIGN_WORDS = ("\\pm",) + _LOWER_SIGNS + _UPPER_SIGNS + ("absolute", "relative")
+
+
 def tail_form(tail: str) -> Form:
     """Form told by the text right before a number (lower case, a few words)."""
     t = tail.rstrip(" $\t\n")
     if not t:
         return NOTHING
     c = t[-1]
-    if c == "+":
-        return _form("delta")
-    if c == "\u00b1" or t.endswith("\\pm"):
-        return _form(skip="spread")
-    if c in "-\u2212" and (len(t) < 2 or not (t[-2].isalnum() or t[-2] in ")%")):
-        return _form("drop")  # a signed change, "-0.4%"
-    if c in ">\u2265" or t.endswith(("\\geq", "\\ge", "&gt;", "\\gt")):
-        return _form(bound="lower")
-    if c in "<\u2264" or t.endswith(("\\leq", "\\le", "&lt;", "\\lt")):
-        return _form(bound="upper")
-    if t.endswith(("absolute", "relative")):
-        return _form("delta") if t.endswith("absolute") else _form(skip="relative")
+    if c in _SIGNS or t.endswith(_SIGN_WORDS):  # (rare: one test rules out every sign below)
+        if c == "+":
+            return _form("delta")
+        if c == "\u00b1" or t.endswith("\\pm"):
+            return _form(skip="spread")
+        if c in "-\u2212" and (len(t) < 2 or not (t[-2].isalnum() or t[-2] in ")%")):
+            return _form("drop")  # a signed change, "-0.4%"
+        if c in ">\u2265" or t.endswith(_LOWER_SIGNS):
+            return _form(bound="lower")
+        if c in "<\u2264" or t.endswith(_UPPER_SIGNS):
+            return _form(bound="upper")
+        if t.endswith(("absolute", "relative")):
+            return _form("delta") if t.endswith("absolute") else _form(skip="relative")
     for w in _PRIOR_WORDS:  # (a substring test first: the search tries every offset of t)
         if w in t:
             if PRIOR_TAIL_RE.search(t):
@@ -197,6 +203,10 @@ def post_form(low: str, i: int, j: int) -> Form:
 def combine(before: Form, after: Form) -> Form:
     """One form from what the text before and after a number say ("more than 3.0% improvement":
     a lower bound of a gain; "within 0.5%" after "the drop of accuracy is": an upper bound)."""
+    if after is NOTHING:  # the common cases, decided below just the same (forms are one object each)
+        return before
+    if before is NOTHING:
+        return _form(skip="share") if after.skip == "of" else after
     if after.skip == "of" and (before.kind or before.bound):  # "compared with 68.3% of the original
         after = NOTHING  # CLIP", "within 1.2% of its full-precision counterpart": no share
     if before.skip or after.skip:

@@ -23,9 +23,16 @@ TOKEN_RE = re.compile(r"[A-Z](?![a-z]*(?![A-Za-z0-9]|[-/.][A-Za-z0-9]))[A-Za-z0-
 TOKEN_CONT_RE = re.compile(r" (?:V\d+|v\d+|\d+x\d+d|Transformers?|Networks?|Nets?)\b")
 # Comparison words: before a model name they make it a baseline (`scan_tokens`); after one
 # they end the text `extra_after` reads.  "over" only counts here ("2.3% over ResNet-50").
-TOKEN_COMPARE_RE = re.compile(  # on the lower-cased text
-    r"\b(?:than|vs\.?|versus|outperform\w*|surpass\w*|suppress\w*|beat(?:s|ing)?|exceed\w*|compared|unlike|against"
-    r"|previous(?:ly)?|prior|baselines?|humans?|relative\s+to|winner|winning\s+entry|over|above|match\w*)\b")
+_COMPARE_WORDS = (r"(?:than|vs\.?|versus|outperform\w*|surpass\w*|suppress\w*|beat(?:s|ing)?|exceed\w*|compared"
+                  r"|unlike|against|previous(?:ly)?|prior|baselines?|humans?|relative\s+to|winner|winning\s+entry"
+                  r"|over|above|match\w*)")
+TOKEN_COMPARE_RE = re.compile(r"\b" + _COMPARE_WORDS + r"\b")  # on the lower-cased text
+# The same words, found from the non-word character before each: ``re`` skips ahead in C to a
+# pattern's leading character class, but tries ``\b`` at every offset.  Searched from the character
+# before a span (`first_comparison`), or over a span padded with one space in front (`scan_tokens`),
+# it finds the words TOKEN_COMPARE_RE finds (the only word it can miss is one glued to a "vs."
+# before it, which changes neither the last match's clause nor whether there is one).
+_COMPARE_AFTER_NONWORD_RE = re.compile(r"\W" + _COMPARE_WORDS + r"\b")
 CLAUSE_RE = re.compile(r"[,;:]|\b(?:and|while|whereas|but|which|whilst)\b")
 LIST_GAP_RE = re.compile(r"[\s,]*(?:\([^()]{0,30}\)[\s,]*)?(?:(?:and|or|the|a|an)\b[\s,]*){0,3}")
 SIZE_MODEL_RE = re.compile(
@@ -111,24 +118,34 @@ def scan_tokens(text: str, low: str, a: int, b: int, corpora: frozenset = frozen
             if not (text[s - 1].islower() and (s < 2 or not text[s - 2].isalnum()) and s - 1 >= a):
                 continue
             s -= 1  # one lower-case letter before capitals: "iGPT-L", "iBOT", "mViT"
-        if not is_model_token(text[s:m.end()]):
-            continue
-        if text[s:m.end()].lower() in corpora:
+        tok = text[s:e]
+        if not is_model_token(tok) or tok.lower() in corpora:
             continue
         cont = TOKEN_CONT_RE.match(text, e, b)  # "ConvNeXt V2", "ResNeXt-101 32x48d"
         end = cont.end() if cont else e
         gap = low[last_end:s]
         if gap:  # (nothing between two tokens changes nothing)
             cmp = None
-            for cmp in TOKEN_COMPARE_RE.finditer(gap):
-                pass
+            if len(gap) > 1:  # (the shortest comparison word, "vs", has two letters)
+                for cmp in _COMPARE_AFTER_NONWORD_RE.finditer(" " + gap):  # (the last comparison word)
+                    pass
             if cmp is not None:
-                in_cmp = CLAUSE_RE.search(gap, cmp.end()) is None
+                in_cmp = CLAUSE_RE.search(gap, cmp.end() - 1) is None
             else:
                 in_cmp = in_cmp and LIST_GAP_RE.fullmatch(gap) is not None
         out.append((s, end, in_cmp, text[s:end]))
         last_end = end
     return out
+
+
+def first_comparison(low: str, a: int, b: int) -> int:
+    """Offset of the first match of TOKEN_COMPARE_RE in low[a:b], or -1; found from the
+    non-word character before it (see _COMPARE_AFTER_NONWORD_RE), which is the same first match."""
+    if not a:
+        m = TOKEN_COMPARE_RE.search(low, 0, b)
+        return m.start() if m else -1
+    m = _COMPARE_AFTER_NONWORD_RE.search(low, a - 1, b)
+    return m.start() + 1 if m else -1
 
 
 def title_name(title: str) -> str | None:

@@ -26,12 +26,11 @@ def find_numbers(low: str) -> list[Num]:
     """Candidate values of the lower-cased abstract, in text order (see the module doc)."""
     found: dict[int, Num] = {}
     spelled = PERCENT_WORD_RE.search(low) is not None  # one scan rules out both spellings
-    for anchor, kind in _ANCHORS:
-        if anchor[0] == "p" and anchor[1] == "e" and not spelled:
-            continue
+    for anchor, kind, word in _ANCHORS if spelled else _UNSPELLED_ANCHORS:
         i, hits = low.find(anchor), 0
         while i >= 0 and hits < MAX_NUMBERS:
-            _read_anchor(found, low, i, anchor, kind)
+            if not (word and i and low[i - 1].isalpha()):  # "approach", "bacc": inside a word
+                _read_anchor(found, low, i, anchor, kind)
             i, hits = low.find(anchor, i + 1), hits + 1
     for n in list(found.values()):
         s = n.start
@@ -60,18 +59,20 @@ def find_numbers(low: str) -> list[Num]:
 
 _DASHES = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2212")
 _RANGE_ENDS = frozenset("-~\u2010\u2011\u2012\u2013\u2014\u2212")
-_ANCHORS = (tuple((a, "percent") for a in PERCENT_ANCHORS) + tuple((a, "point") for a in POINT_ANCHORS)
-            + tuple((a, "metric") for a in METRIC_ANCHORS))
+# (anchor, kind, is it a word, so that it counts only at a word start?)
+_ANCHORS = (tuple((a, "percent", False) for a in PERCENT_ANCHORS) + tuple((a, "point", True) for a in POINT_ANCHORS)
+            + tuple((a, "metric", True) for a in METRIC_ANCHORS))
+_UNSPELLED_ANCHORS = tuple(a for a in _ANCHORS if not PERCENT_WORD_RE.match(a[0]))  # no "percent", "per cent"
 
 
 def _read_anchor(found: dict, low: str, i: int, anchor: str, kind: str) -> None:
     """Read the number an anchor at i belongs to (if any) into `found`."""
     glued = kind == "metric"
-    if glued and ((i and low[i - 1].isalpha()) or _DIGIT_RE.search(low, max(0, i - 40), i + 30) is None):
-        return  # "acc" inside "bacc"; no digit near a metric word: no number glued to it
-    if kind == "point":  # whole words: "pp", "p.p.", "point(s)"; not "approach", "pointwise"
+    if glued and _DIGIT_RE.search(low, max(0, i - 40), i + 30) is None:
+        return  # no digit near a metric word: no number glued to it
+    if kind == "point":  # whole words: "pp", "p.p.", "point(s)"; not "pointwise"
         after = low[i + len(anchor):i + len(anchor) + 1]
-        if (i and low[i - 1].isalpha()) or (after.isalpha() and not (anchor == "point" and after == "s")):
+        if after.isalpha() and not (anchor == "point" and after == "s"):
             return
     j = i - 1  # the number must end right before the anchor ("86.3 %", "86.3\\%", "$86.3$ top")
     while j > 0 and i - j < 8 and (low[j] in "$~\\(," or low[j].isspace()):

@@ -51,7 +51,6 @@ def finish(doc: Doc, n: Num, prev: Num | None, last: bool) -> dict | None:
     if n.kind is None and (n.form in ("delta", "drop") or n.bound):  # "For ImageNet zero-shot accuracy, X outperforms Y by 8.2%"
         kinds = doc.cues_in(n.far_a, n.start, "kind")
         n.kind = kinds[-1][3] if kinds else None
-    _sentence_setting(doc, n, prev, last)
     if n.dataset is None:
         found = doc.datasets(n.far_a, n.start) or doc.datasets(n.post_b, min(n.s1, n.post_b + 300))[:1]
         if found:
@@ -70,9 +69,13 @@ def finish(doc: Doc, n: Num, prev: Num | None, last: bool) -> dict | None:
             n.kind, n.kind_fallback = "acc", True  # "BiT attains 76.8% on ILSVRC-2012", "by 2%"
         else:
             return None
-    if n.dataset is None and n.kind == "acc" and n.setting in _PROBES and any(
-            c[3] == "imagenet" for c in doc.cues_in(n.s0, n.s1, "pre")):
-        n.dataset, n.ds_how = "imagenet-1k", "pretrain"  # "this ImageNet-pretrained X ... linear-probe accuracy"
+    # The setting is read once a number may be a claim (nothing before this point reads it),
+    # or here, where it decides the dataset.
+    settled = n.dataset is None and n.kind == "acc"
+    if settled:
+        _sentence_setting(doc, n, prev, last)
+        if n.setting in _PROBES and any(c[3] == "imagenet" for c in doc.cues_in(n.s0, n.s1, "pre")):
+            n.dataset, n.ds_how = "imagenet-1k", "pretrain"  # "this ImageNet-pretrained X ... linear-probe accuracy"
     if n.dataset is None and n.kind in ("acc", "err") and any(
             c[3].lower().startswith(("imagenet", "in")) for c in doc.cues_in(n.s0, n.s1, "xnamed")):
         n.dataset, n.ds_how = "imagenet-1k", "pretrain"  # "Using ImageNet-22K pre-training, X achieves 87.3%"
@@ -81,6 +84,8 @@ def finish(doc: Doc, n: Num, prev: Num | None, last: bool) -> dict | None:
     metric = _metric(n)
     if metric not in doc.words.metrics:
         return None  # a figure the rules do not know (an upper bound of a gain, top-5 deltas ...)
+    if not settled:
+        _sentence_setting(doc, n, prev, last)
     if n.role == "baseline":
         model, how = baseline_of(doc, n), "baseline"
     else:

@@ -63,19 +63,19 @@ class WordFinder:
 class RuleWords:
     """Compiled rule words (see the module doc); `cues` reads them in a span of an abstract."""
 
-    __slots__ = ("cue_scan", "keys", "whole", "triggers", "untriggered", "negation", "corpus_re", "heads",
-                 "corpus_words", "metrics", "trigger_finder", "head_finder", "_names")
+    __slots__ = ("cue_scan", "whole", "triggers", "untriggered", "negation", "corpus_re", "heads",
+                 "corpus_words", "corpus_starts", "metrics", "trigger_finder", "head_finder", "_names")
 
     def __init__(self, cue_scan, whole, triggers, untriggered, negation, corpus_re, heads, corpus_words, metrics):
         self.cue_scan = cue_scan  # the extractor's own keywords and the triggers: one scan
-        self.keys = frozenset(triggers)
         self.whole = whole  # triggers and heads that count only as whole words (not "with" for "wit")
-        self.triggers = triggers  # trigger -> [(pattern, setting, where it starts: "trigger" | "digit" | "word")]
+        self.triggers = triggers  # trigger -> [(pattern, setting, where it starts: "trigger" | "digit" | "word", probe)]
         self.untriggered = untriggered  # [(pattern, setting)] without a trigger
         self.negation = negation  # pattern matched against the text before a phrase, or None
         self.corpus_re = corpus_re
         self.heads = heads
         self.corpus_words = corpus_words  # lower-case spellings (a model-name token is never one)
+        self.corpus_starts = _starts_re(corpus_words)  # the word starts a spelling may begin at
         self.metrics = metrics  # metric ids of rules/metrics.toml
         self.trigger_finder = WordFinder(self.triggers)  # the triggers and the heads, each in one pattern
         self.head_finder = WordFinder(heads)
@@ -89,14 +89,18 @@ class RuleWords:
             for m in pattern.finditer(low, a, b):
                 phrases.setdefault(m.span(), setting)
         for s, w in hits:
-            for pattern, setting, lead in self.triggers[w]:
+            for pattern, setting, lead, probe in self.triggers[w]:
                 if lead == "trigger":  # the phrase starts with its trigger: one anchored match
                     m = pattern.match(low, s, min(b, s + PHRASE_AFTER))
+                elif probe is not None and probe.search(low, max(a, s - PHRASE_BEFORE), min(b, s + PHRASE_AFTER)) is None:
+                    continue  # no match anywhere around the trigger (the common case)
                 else:
                     m = _covering(pattern, low, max(a, s - PHRASE_BEFORE), s, min(b, s + PHRASE_AFTER), low,
                                   lead == "digit")
                 if m is not None:
                     phrases.setdefault(m.span(), setting)
+        if not phrases:
+            return []
         out, end = [], -1
         for (s, e), setting in sorted(phrases.items(), key=lambda p: (p[0][0], -p[0][1])):
             if s >= end and not (self.negation and self.negation.search(low, max(a, s - 40), s)):
@@ -136,9 +140,9 @@ class RuleWords:
     def corpus_in(self, text: str, low: str, a: int, b: int, hits: list[tuple[int, str]]) -> str | None:
         """The first corpus named in text[a:b], read around `hits`, the head hits in [a, b)."""
         for i, _ in hits:
-            m = _covering(self.corpus_re, text, max(a, i - NAME_BEFORE), i, b, low)
-            if m is not None and self._name(m.group()):
-                return self._name(m.group())
+            m = _covering(self.corpus_re, text, max(a, i - NAME_BEFORE), i, b, low, starts=self.corpus_starts)
+            if m is not None and self.corpus_name(m.group()):
+                return self.corpus_name(m.group())
         return None
 
     def setting_cues(self, text: str, low: str, a: int, b: int) -> list[tuple]:
@@ -147,8 +151,10 @@ class RuleWords:
         hits = self._word_hits(self.trigger_finder, low, a, b)
         return self.cues(text, low, a, b, hits) if hits or self.untriggered else []
 
-    def _name(self, spelling: str) -> str | None:
-        """The corpus a spelling names (`rules.corpora.from_text`, remembered)."""
+    def corpus_name(self, spelling: str) -> str | None:
+        """The corpus a spelling names (`rules.corpora.from_text`, remembered: it rebuilds its
+        table at each call).  A RuleWords is compiled for one mapping of spellings to corpora
+        (see `current`), so what it remembers stays true for its life."""
         if spelling not in self._names:
             if len(self._names) > 4096:
                 self._names.clear()
@@ -156,21 +162,39 @@ class RuleWords:
         return self._names[spelling]
 
 
-def _covering(pattern: re.Pattern, text: str, a: int, s: int, b: int, low: str | None = None, digits: bool = False):
+def _covering(pattern: re.Pattern, text: str, a: int, s: int, b: int, low: str | None = None, digits: bool = False,
+              starts: re.Pattern = None):
     """The longest match of `pattern` in text[a:b] that starts at a word start (with `digits`,
     at the start of a number) in [a, s] and covers offset s: anchored matches tried from the
     farthest start on (a few ``match`` calls instead of a search, which would try every
-    position)."""
-    starts = _NUMBER_START_RE if digits else _WORD_START_RE
-    for w in starts.finditer(text if low is None else low, a - 1 if a else 0, s + 1):
-        m = pattern.match(text, w.end() - 1, b)
+    position).  `starts` narrows the word starts (`_starts_re`)."""
+    if digits:
+        starts = _NUMBER_START_RE.finditer(text if low is None else low, a, s + 1)
+    else:
+        starts = (starts or _WORD_START_RE).finditer(text if low is None else low, a - 1 if a else 0, s + 1)
+    for w in starts:
+        m = pattern.match(text, w.end() - 1 if not digits else w.start(), b)
         if m is not None and m.end() > s:
             return m
     return None
 
 
-_NUMBER_START_RE = re.compile(r"(?:^|[^0-9.,])[0-9]")
+# A number start is a digit after no digit, "." or ",": the digit first, so that ``re`` skips
+# to digits in C, and the look-behind after it.
+_NUMBER_START_RE = re.compile(r"[0-9](?<![0-9.,][0-9])")
 _WORD_START_RE = re.compile(r"(?:^|[^a-z0-9])[a-z0-9]")
+
+
+def _starts_re(spellings: frozenset) -> re.Pattern:
+    """_WORD_START_RE narrowed to the first characters of `spellings` (lower case), where a
+    case-insensitive pattern of them can start (a word start's character is a lower-case letter
+    or a digit, and matches a pattern's first letter only as itself); _WORD_START_RE itself when
+    a spelling starts otherwise.  Corpus names are tried at every word start before a head, each
+    try one long case-insensitive alternation: most word starts are ruled out here, in C."""
+    firsts = {w[:1] for w in spellings}
+    if not firsts or not all(c.isascii() and c.isalnum() for c in firsts):
+        return _WORD_START_RE
+    return re.compile("(?:^|[^a-z0-9])[" + "".join(sorted(firsts)) + "]")
 
 
 def current(max_age: float = RECHECK_SECONDS) -> RuleWords:
@@ -185,9 +209,9 @@ def current(max_age: float = RECHECK_SECONDS) -> RuleWords:
         words = memo[4]  # the parses are cached by the rules package: unchanged files, same objects
     else:
         phrases = tuple((name, tuple(conf.get("text_words", ()))) for name, conf in settings["settings"].items())
-        spellings = tuple(sorted({s for conf in corpora.values() if isinstance(conf, dict)
-                                  for s in conf.get("text", ())}))
-        words = _compile(phrases, settings.get("text_negation"), spellings, tuple(sorted(metrics["metrics"])))
+        corpus_text = tuple((name, tuple(conf.get("text", ()))) for name, conf in corpora.items()
+                            if isinstance(conf, dict))  # (which corpus a spelling names: `corpus_name`)
+        words = _compile(phrases, settings.get("text_negation"), corpus_text, tuple(sorted(metrics["metrics"])))
     _memo = (now, settings, corpora, metrics, words)
     return words
 
@@ -196,7 +220,8 @@ _memo: tuple | None = None
 
 
 @lru_cache(maxsize=8)
-def _compile(phrases: tuple, negation: str | None, spellings: tuple, metrics: tuple) -> RuleWords:
+def _compile(phrases: tuple, negation: str | None, corpus_text: tuple, metrics: tuple) -> RuleWords:
+    spellings = sorted({s for _, texts in corpus_text for s in texts})
     triggers: dict[str, list] = {}
     untriggered, prefixes = [], set()
     for setting, words in phrases:
@@ -206,17 +231,31 @@ def _compile(phrases: tuple, negation: str | None, spellings: tuple, metrics: tu
             if key:
                 lead = ("trigger" if word.startswith(key) else
                         "digit" if word.startswith(("\\d", "\\b\\d", "[0-9]", "\\b[0-9]")) else "word")
-                triggers.setdefault(key, []).append((pattern, setting, lead))
+                probe = None if lead == "trigger" else _probe(word, pattern.flags)
+                triggers.setdefault(key, []).append((pattern, setting, lead, probe))
                 if not is_whole:
                     prefixes.add(key)  # a prefix for one phrase is a prefix for all
             else:
                 untriggered.append((pattern, setting))
     whole = set(triggers) - prefixes
     heads = {head(s) for s in spellings} - {""}
-    return RuleWords(KeywordScan(set(KEYWORDS) | set(triggers)), frozenset(whole | (heads - set(triggers))), {k: tuple(v) for k, v in triggers.items()},
+    return RuleWords(KeywordScan(set(KEYWORDS) | set(triggers), frozenset(triggers), frozenset(whole)), frozenset(whole | (heads - set(triggers))), {k: tuple(v) for k, v in triggers.items()},
                      tuple(untriggered),
                      re.compile(f"(?:{negation})$", re.I) if negation else None, rules.corpora.text_pattern(),
                      frozenset(heads), frozenset(s.lower() for s in spellings), frozenset(metrics))
+
+
+def _probe(word: str, flags: int) -> re.Pattern | None:
+    """A pattern that matches wherever phrase `word` does, and that ``re`` searches fast: one
+    search around a trigger rules the phrase out before `_covering` tries it at each word start.
+    ``re`` skips ahead in C only to a leading literal or single character class, so a leading
+    ``\\b`` is dropped and a leading ``\\d+`` spelled ``\\d\\d*`` (the same matches).  None when the
+    phrase starts otherwise (a group, an optional letter): its search would try every offset."""
+    body = word[2:] if word.startswith("\\b") else word
+    if body.startswith("\\d+"):
+        body = "\\d\\d*" + body[3:]
+    fast = body.startswith("\\d") or (body[:1].isascii() and body[:1].islower() and body[1:2] not in ("?", "*", "{"))
+    return re.compile(body, flags) if fast else None
 
 
 def head(spelling: str) -> str:

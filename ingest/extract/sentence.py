@@ -128,21 +128,20 @@ def _local(doc: Doc, n: Num) -> None:
     text, low = doc.text, doc.low
     uend, start, pre_a, post_b = n.uend, n.start, n.pre_a, n.post_b
     # The first cue of each family after n and the last before it, and the setting phrases of
-    # both windows: one walk over each window's few cues (cheaper than a bisection per family).
-    post, post_set = {}, []
-    for c in doc.window(uend, post_b):
+    # both windows: one walk over the windows' few cues (cheaper than a bisection per family).
+    post, post_set, pre, pre_set = {}, [], {}, []
+    for c in doc.window(pre_a, post_b):
         f = c[2]
-        if f == "set":
-            post_set.append(c[3])
-        elif f in _FAMILIES and f not in post:
-            post[f] = c
-    pre, pre_set = {}, []
-    for c in reversed(doc.window(pre_a, start)):
-        f = c[2]
-        if f == "set":
-            pre_set.append(c[3])
-        elif f in _FAMILIES and f not in pre:
-            pre[f] = c
+        if c[0] < start:
+            if f == "set":
+                pre_set.append(c[3])
+            elif f in _FAMILIES:
+                pre[f] = c  # (the last one wins)
+        elif c[0] >= uend:
+            if f == "set":
+                post_set.append(c[3])
+            elif f in _FAMILIES and f not in post:
+                post[f] = c
     k = post.get("k") or pre.get("k")
     n.k = k[3] if k else None
     kind = post.get("kind")
@@ -204,11 +203,12 @@ def _quantity(low: str, n: Num, pre: dict) -> str | None:
     after = F.quantity_after(low, n.uend, n.post_b)
     if after is not None:
         return after
-    qty = pre.get("qty")
-    acc = max((c[0] for c in (pre.get("kind"), pre.get("k")) if c is not None), default=-1)
+    qty, kind, k = pre.get("qty"), pre.get("kind"), pre.get("k")
     if qty is None:
-        return "acc" if acc >= 0 else None
-    return qty[3] if qty[0] > acc else "acc"
+        return "acc" if kind is not None or k is not None else None
+    if (kind is not None and kind[0] >= qty[0]) or (k is not None and k[0] >= qty[0]):
+        return "acc"  # an accuracy word named after the quantity
+    return qty[3]
 
 
 # A window's setting: the first of these (semi-supervised fine-tuning is semi-supervised; a k-NN
