@@ -105,7 +105,7 @@ def run(source: str, out_dir: Path, urls: list[str] | None = None,
     stats = {k: (v.isoformat() if hasattr(v, "isoformat") else v)
              for k, v in (crawler.stats.get_stats() or {}).items()}
     # Scrapy logs a failed write of an item (disk full) and goes on: count what reached the file.
-    written, scraped = complete_lines(out_dir / "items.jsonl"), stats.get("item_scraped_count", 0)
+    written, scraped = complete_lines(out_dir / "items.jsonl"), spider.yielded
     if written < scraped:
         errors.append(f"only {written} of {scraped} items reached {out_dir / 'items.jsonl'} "
                       f"({space_note(out_dir)})")

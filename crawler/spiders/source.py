@@ -16,6 +16,7 @@ import scrapy
 from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 
+from crawler.export import PageItems
 from crawler.middlewares import FIRST_SENT, NOT_SENT, ORIGINAL_URL
 from crawler.replay import NOT_IN_MIRROR, REPLAY_MISS
 from crawler.pages import Follow, Page, PageError, load_pages, run_page
@@ -70,6 +71,7 @@ class SourceSpider(scrapy.Spider):
         self.missing: list[str] = []     # 404s the page object calls facts (missing_ok)
         self.fell_back: list[str] = []   # "url -> fallback" lines
         self.parsed: list[str] = []      # URLs parsed to the end (runs/crawl.py: delisting)
+        self.yielded = 0                 # items handed to the feed (in PageItems)
         self.opened = time.monotonic()
 
     async def start(self):
@@ -96,13 +98,23 @@ class SourceSpider(scrapy.Spider):
                               meta={"always_parse": always_parse, "first_url": first or url})
 
     def parse(self, response):
+        """Requests for the page's Follows, then its items as one PageItems (crawler/export.py:
+        Scrapy's per-item cost once per page); a page that cannot be read to the end keeps
+        what it gave before, as a streamed page did."""
+        found = PageItems()
         try:
             for out in run_page(self.pages, page_of(response), self.derived_by):
-                yield self.request(out.url, out.always_parse) if isinstance(out, Follow) else out
+                if isinstance(out, Follow):
+                    yield self.request(out.url, out.always_parse)
+                else:
+                    found.items.append(out)
         except PageError as exc:
             self.errors.append(f"{response.url}: {exc}")
         else:
             self.parsed.append(response.url)
+        if found.items:
+            self.yielded += len(found.items)
+            yield found
         yield from self._after_context(response.request)
 
     def on_error(self, failure):
