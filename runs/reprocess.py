@@ -10,7 +10,6 @@ rejects are re-evaluated. Everything is one transaction with the run's record (k
 """
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 from collections import defaultdict
@@ -102,7 +101,9 @@ def _reprocess_locked(db_path: Path, source: str, since: str | None, stale: bool
         items, parsed = [], set()
         for page in pages_obj.order(pages):
             try:
-                items.extend(dataclasses.asdict(out) for out in run_page(pages_obj, page, derived_by)
+                # A shallow copy, as the loader reads JSON lines: item fields hold only plain
+                # values (dataclasses.asdict's deep copy cost a timm reprocess 2 s of its 4).
+                items.extend(dict(vars(out)) for out in run_page(pages_obj, page, derived_by)
                              if not isinstance(out, Follow))
                 parsed.add(page.url)
             except PageError as exc:
