@@ -42,6 +42,9 @@ def crawl_settings(out_dir: Path, replay_base: str | None, log_level: str, conf:
 
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
+    for base, paths in settings.getdict("UNUSED_COMPONENTS").items():
+        for path in paths:
+            settings[base].delete(path, priority="default")
     settings.setdict(conf.get("http", {}), priority="spider")
     if deadline is not None:
         fit_budget(settings, deadline - time.time())
