@@ -227,16 +227,24 @@ def parse_mirror(source: str, root: Path, urls: list[str] | None = None) -> tupl
 # instead of ending the run alone.
 LONG_FIRST = ("test_crash_safety.py", "test_faults_network.py", "test_faults_machine.py", "test_faults_retry.py",
               "test_daemon.py", "test_faults_bodies.py")
+# Files of the session's replay crawl, longest first: they come last (the crawl is built in
+# the background meanwhile), and a long one must not be the run's tail.
+REPLAY_LONG_FIRST = ("test_reprocess.py", "test_datasette_face.py", "test_first_screen.py", "test_cli_and_serve.py",
+                     "test_provenance.py")
 
 
 def pytest_collection_modifyitems(items):
-    """Order only, never selection: the long waits first, the tests of the session's replay
-    crawl last (it is built in the background meanwhile), the rest between, each group in its
-    collected order. The same order in every worker (xdist requires it)."""
+    """Order only, never selection, and whole files (xdist runs a file on one worker): the
+    long waits first, then the rest, then every file with a test of the session's replay
+    crawl, each group in the order above, then as collected. The same order in every worker
+    (xdist requires it)."""
+    replay = {item.path.name for item in items if "replay_crawl" in getattr(item, "fixturenames", ())}
+
     def rank(item) -> tuple[int, int]:
-        if "replay_crawl" in getattr(item, "fixturenames", ()):
-            return 2, 0
-        if item.path.name in LONG_FIRST:
-            return 0, LONG_FIRST.index(item.path.name)
+        name = item.path.name
+        if name in replay:
+            return 2, REPLAY_LONG_FIRST.index(name) if name in REPLAY_LONG_FIRST else len(REPLAY_LONG_FIRST)
+        if name in LONG_FIRST:
+            return 0, LONG_FIRST.index(name)
         return 1, 0
     items.sort(key=rank)   # stable
