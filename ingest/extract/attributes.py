@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 
+import rules.corpora
+
 from . import cues as C
 from .doc import Doc, Num
 from .models import (GENERIC_SUBJECTS, MULTIPLIER, PARAM_LIST_RE, PARAM_NUMBER_RE, PARAMS_RE, PAREN_STRIP_RE,
@@ -184,7 +186,7 @@ def _may_name_data(low: str, a: int, b: int) -> bool:
 
 def _corpus(doc: Doc, name: str) -> str:
     """A corpus as rules/corpora.toml names it ("ImageNet-22k" -> "ImageNet-22K")."""
-    return doc.words.corpus_name(name) or name
+    return rules.corpora.from_text(name) or name
 
 
 def extra_after(doc: Doc, a: int) -> tuple[object, bool] | None:

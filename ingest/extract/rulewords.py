@@ -64,7 +64,7 @@ class RuleWords:
     """Compiled rule words (see the module doc); `cues` reads them in a span of an abstract."""
 
     __slots__ = ("cue_scan", "whole", "triggers", "untriggered", "negation", "corpus_re", "heads",
-                 "corpus_words", "corpus_starts", "metrics", "trigger_finder", "head_finder", "_names")
+                 "corpus_words", "corpus_starts", "metrics", "trigger_finder", "head_finder")
 
     def __init__(self, cue_scan, whole, triggers, untriggered, negation, corpus_re, heads, corpus_words, metrics):
         self.cue_scan = cue_scan  # the extractor's own keywords and the triggers: one scan
@@ -79,7 +79,6 @@ class RuleWords:
         self.metrics = metrics  # metric ids of rules/metrics.toml
         self.trigger_finder = WordFinder(self.triggers)  # the triggers and the heads, each in one pattern
         self.head_finder = WordFinder(heads)
-        self._names: dict[str, str | None] = {}
 
     def cues(self, text: str, low: str, a: int, b: int, hits: list[tuple[int, str]]) -> list[tuple]:
         """Cues (start, end, "set", setting) of the setting phrases in text[a:b], in order, read
@@ -141,8 +140,9 @@ class RuleWords:
         """The first corpus named in text[a:b], read around `hits`, the head hits in [a, b)."""
         for i, _ in hits:
             m = _covering(self.corpus_re, text, max(a, i - NAME_BEFORE), i, b, low, starts=self.corpus_starts)
-            if m is not None and self.corpus_name(m.group()):
-                return self.corpus_name(m.group())
+            name = rules.corpora.from_text(m.group()) if m is not None else None
+            if name:
+                return name
         return None
 
     def setting_cues(self, text: str, low: str, a: int, b: int) -> list[tuple]:
@@ -150,16 +150,6 @@ class RuleWords:
         its triggers found by `trigger_finder`, cheaper there than the whole keyword scan."""
         hits = self._word_hits(self.trigger_finder, low, a, b)
         return self.cues(text, low, a, b, hits) if hits or self.untriggered else []
-
-    def corpus_name(self, spelling: str) -> str | None:
-        """The corpus a spelling names (`rules.corpora.from_text`, remembered: it rebuilds its
-        table at each call).  A RuleWords is compiled for one mapping of spellings to corpora
-        (see `current`), so what it remembers stays true for its life."""
-        if spelling not in self._names:
-            if len(self._names) > 4096:
-                self._names.clear()
-            self._names[spelling] = rules.corpora.from_text(spelling)
-        return self._names[spelling]
 
 
 def _covering(pattern: re.Pattern, text: str, a: int, s: int, b: int, low: str | None = None, digits: bool = False,
@@ -210,7 +200,7 @@ def current(max_age: float = RECHECK_SECONDS) -> RuleWords:
     else:
         phrases = tuple((name, tuple(conf.get("text_words", ()))) for name, conf in settings["settings"].items())
         corpus_text = tuple((name, tuple(conf.get("text", ()))) for name, conf in corpora.items()
-                            if isinstance(conf, dict))  # (which corpus a spelling names: `corpus_name`)
+                            if isinstance(conf, dict))
         words = _compile(phrases, settings.get("text_negation"), corpus_text, tuple(sorted(metrics["metrics"])))
     _memo = (now, settings, corpora, metrics, words)
     return words
